@@ -1,0 +1,1 @@
+"""Hybrid LLM routing gateway."""

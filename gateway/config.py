@@ -1,0 +1,199 @@
+"""Config models (pydantic, unknown keys forbidden) and loading with file/line errors.
+
+Secrets are never in the file: keys and backends name environment variables, resolved by
+:func:`resolve_secrets` from an explicit mapping (``os.environ`` at startup), never at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gateway.errors import ConfigError, ConfigProblem
+from gateway.yamlsrc import LineMap, load_yaml_file, problems_from_validation
+
+Zone = Literal["local", "cloud"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+
+
+class ApiKey(Strict):
+    id: str = Field(min_length=1)
+    secret_env: str = Field(min_length=1)
+    team: str | None = None
+
+
+class AuthConfig(Strict):
+    keys: list[ApiKey] = []
+    allow_anonymous: bool = False
+
+
+class Timeouts(Strict):
+    """Seconds. ``first_byte`` bounds the wait for response headers, ``idle`` the gap between
+    streamed chunks, ``total`` the whole exchange."""
+
+    connect: float = Field(5.0, gt=0)
+    first_byte: float = Field(60.0, gt=0)
+    total: float = Field(600.0, gt=0)
+    idle: float = Field(30.0, gt=0)
+
+
+class BackendConfig(Strict):
+    type: Literal["openai", "anthropic", "llama_cpp"]
+    zone: Zone
+    base_url: str | None = None
+    api_key_env: str | None = None
+    # Azure OpenAI: deployments in the URL, api-version query parameter, "api-key" header.
+    azure_api_version: str | None = None
+    headers: dict[str, str] = {}
+    timeout: Timeouts = Timeouts()
+    max_connections: int = Field(256, gt=0)
+    # llama_cpp
+    model_path: str | None = None
+    n_ctx: int = Field(4096, gt=0)
+    n_threads: int | None = Field(None, gt=0)
+    queue_size: int = Field(16, ge=0)
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> BackendConfig:
+        if self.type in ("openai", "anthropic") and not self.base_url:
+            raise ValueError(f"a backend of type {self.type} needs base_url")
+        if self.type == "llama_cpp" and not self.model_path:
+            raise ValueError("a backend of type llama_cpp needs model_path")
+        return self
+
+
+class Price(Strict):
+    """USD per one million tokens."""
+
+    input: float = Field(0.0, ge=0)
+    output: float = Field(0.0, ge=0)
+    cached_input: float | None = Field(None, ge=0)
+
+
+class ModelConfig(Strict):
+    backend: str
+    model: str
+    price: Price = Price()
+
+
+class CostConfig(Strict):
+    reference_model: str | None = None
+
+
+class ClassifierConfig(Strict):
+    languages: list[Literal["en", "ru"]] = ["en", "ru"]
+    recognizers: list[dict[str, object]] = []
+    on_error: Literal["assume_sensitive", "block"] = "assume_sensitive"
+    spacy_model: str = "en_core_web_sm"
+    timeout: float = Field(5.0, gt=0)
+    cache_size: int = Field(10000, ge=0)
+    workers: int = Field(1, ge=0)
+    enabled: bool = True
+
+
+class AuditConfig(Strict):
+    path: str = "-"
+
+
+class Config(Strict):
+    server: ServerConfig = ServerConfig()
+    auth: AuthConfig = AuthConfig()
+    backends: dict[str, BackendConfig]
+    models: dict[str, ModelConfig]
+    cost: CostConfig = CostConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
+    policy: str = "policies/default.yaml"
+    audit: AuditConfig = AuditConfig()
+    # Directory the config file lives in; relative paths (policy, model_path) resolve against it.
+    base_dir: str = Field(".", exclude=True)
+
+    def resolve_path(self, p: str) -> Path:
+        path = Path(p)
+        return path if path.is_absolute() else Path(self.base_dir) / path
+
+    def zone_of_model(self, name: str) -> Zone:
+        return self.backends[self.models[name].backend].zone
+
+
+def _cross_check(cfg: Config, linemap: LineMap) -> list[ConfigProblem]:
+    problems = []
+    for name, m in cfg.models.items():
+        if name == "auto":
+            problems.append(linemap.problem(("models", name), "'auto' is reserved for policy routing"))
+        if m.backend not in cfg.backends:
+            problems.append(linemap.problem(("models", name, "backend"),
+                                            f"unknown backend '{m.backend}' (known: {', '.join(sorted(cfg.backends))})"))
+    ref = cfg.cost.reference_model
+    if ref is not None and ref not in cfg.models:
+        problems.append(linemap.problem(("cost", "reference_model"), f"unknown model '{ref}'"))
+    seen: dict[str, int] = {}
+    for i, key in enumerate(cfg.auth.keys):
+        if key.id in seen:
+            problems.append(linemap.problem(("auth", "keys", i, "id"), f"duplicate key id '{key.id}'"))
+        seen[key.id] = i
+    return problems
+
+
+def load_config(path: str | Path) -> Config:
+    """Load and validate a config file; raise :class:`ConfigError` naming file, line and key."""
+    data, linemap = load_yaml_file(path)
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(str(path), 1, "", "the config must be a mapping")])
+    data = {**data, "base_dir": str(Path(path).resolve().parent)}
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, linemap)) from None
+    problems = _cross_check(cfg, linemap)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+class Secrets(BaseModel):
+    """Secrets read from the environment once at startup. Never logged, never in errors."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # gateway key secret -> key id
+    client_keys: dict[str, str]
+    # backend name -> upstream API key (absent when the backend needs none or env is unset)
+    backend_keys: dict[str, str]
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Secrets(client_keys={len(self.client_keys)}, backend_keys={sorted(self.backend_keys)})"
+
+    __str__ = __repr__
+
+
+def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, list[str]]:
+    """Read every secret the config names from ``environ``; return warnings for missing ones."""
+    warnings: list[str] = []
+    client: dict[str, str] = {}
+    for key in cfg.auth.keys:
+        value = environ.get(key.secret_env)
+        if not value:
+            warnings.append(f"auth key '{key.id}': environment variable {key.secret_env} is not set; key disabled")
+            continue
+        client[value] = key.id
+    backend: dict[str, str] = {}
+    for name, b in cfg.backends.items():
+        if b.api_key_env:
+            value = environ.get(b.api_key_env)
+            if value:
+                backend[name] = value
+            else:
+                warnings.append(f"backend '{name}': environment variable {b.api_key_env} is not set")
+    return Secrets(client_keys=client, backend_keys=backend), warnings
