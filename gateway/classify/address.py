@@ -24,7 +24,7 @@ _PREFIX = (
     r"Platz|Odos|Odós|Leoforos|Calea|Bulevardul|Strada|Ulitsa|Utca"
 )
 _WORD_SUFFIX = (
-    r"stra(?:ss|ß)e|str\.|weg|gasse|allee|platz|ring|damm|gatan|gata|gade|vej|vägen|veien|veg|"
+    r"stra(?:ss|ß)e|str\.|weg|gasse|allee|platz|gatan|gata|gade|vej|vägen|veien|veg|"
     r"katu|tie|kuja|polku|laan|straat|plein|kade|gracht|utca|körút|ulica|aleja|cesta|ulice|"
     r"náměstí|iela|gatve|tänav"
 )

@@ -22,6 +22,8 @@ from gateway.request import TextPart
 from gateway.signals import Entity
 
 _PERSONAL = frozenset(PERSONAL_TYPES)
+# Identifiers validated by a check digit win ties against generic shapes (cards, phones).
+_CHECKED = frozenset({"RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT"})
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
 _WARM_TEXT = (
     "Hello, my name is John Smith, I live at 24 Clarke Avenue and my e-mail is john@example.com. "
@@ -138,7 +140,8 @@ class Detector:
 
 def resolve(spans: list[Span]) -> list[Span]:
     """Drop findings that overlap a better one: personal types first, then score, then length."""
-    ranked = sorted(spans, key=lambda s: (s.type in _PERSONAL, s.score, s.end - s.start), reverse=True)
+    ranked = sorted(spans, key=lambda s: (s.type in _PERSONAL, s.score, s.type in _CHECKED, s.end - s.start),
+                    reverse=True)
     kept: list[Span] = []
     for s in ranked:
         if all(s.end <= k.start or s.start >= k.end for k in kept):

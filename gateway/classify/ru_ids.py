@@ -85,9 +85,25 @@ class OmsRecognizer(_Checked):
     ENTITY = "RU_OMS"
     PATTERNS = (Pattern("oms 16", _B + r"\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4}" + _E, 0.3),)
     CONTEXT = ("омс", "полис", "медицинск", "страхов")
+    _NEAR = re.compile(r"(?i)омс|полис|oms|медицинск")
 
     def check(self, digits: str) -> bool:
         return checksums.oms(digits)
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        # A valid 16-digit number also passes Luhn more often than not: next to «полис ОМС»
+        # the policy number must win over the card reading.
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            if self._NEAR.search(text[max(0, r.start - 40):r.start]):
+                r.score = 1.0
+        return results
 
 
 class MirCardRecognizer(_Checked):
@@ -103,6 +119,33 @@ class MirCardRecognizer(_Checked):
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return True if self.check(checksums.digits_of(pattern_text)) else False
+
+
+class CardContextRecognizer(_Checked):
+    """Card numbers of any length 12-19 that pass Luhn; specific only next to «card» / «карта»."""
+
+    ENTITY = "CREDIT_CARD"
+    PATTERNS = (Pattern("card digits", _B + r"\d{4}(?:[ \-]?\d{2,4}){2,4}" + _E, 0.3),)
+    CONTEXT = ("card", "карт", "visa", "mastercard", "amex", "maestro")
+
+    def check(self, digits: str) -> bool:
+        return 12 <= len(digits) <= 19 and checksums.luhn(digits)
+
+
+class PhoneContextRecognizer(_Checked):
+    """Phone numbers in national formats Presidio's phonenumbers regions miss; North-American
+    ``555-123-4567`` shapes score on their own, other digit groups need a context word."""
+
+    ENTITY = "PHONE_NUMBER"
+    PATTERNS = (
+        Pattern("nanp", r"(?<![\w\-+])(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}" + _E, 0.6),
+        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _E, 0.3),
+    )
+    CONTEXT = ("call", "phone", "mobile", "cell", "tel", "fax", "sms", "text", "reach", "contact",
+               "message", "dial", "number", "whatsapp", "звон", "тел", "номер")
+
+    def check(self, digits: str) -> bool:
+        return 7 <= len(digits) <= 13
 
 
 class PassportRecognizer(_Checked):
@@ -185,6 +228,7 @@ class BankAccountRecognizer(_Checked):
 def ru_id_recognizers(language: str = "en") -> list[PatternRecognizer]:
     return [
         SnilsRecognizer(language), InnRecognizer(language), OgrnRecognizer(language),
-        OmsRecognizer(language), MirCardRecognizer(language), PassportRecognizer(language),
+        OmsRecognizer(language), MirCardRecognizer(language), CardContextRecognizer(language),
+        PhoneContextRecognizer(language), PassportRecognizer(language),
         RuPhoneRecognizer(language), BankAccountRecognizer(language),
     ]
