@@ -45,7 +45,8 @@ _KEYS = (
 )
 # KEY = value, key: value, "key": "value", --password value; the key may carry a prefix (DB_PASSWORD).
 _ASSIGN = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_\-.])*(?:" + _KEYS + r")[\"']?\s*(?:[:=]|=>|:=|\s)\s*"
+    r"(?i)(?:(?<![A-Za-z0-9\-])(?:[A-Za-z0-9]+[_\-.])*(?:" + _KEYS + r")[\"']?\s*(?:[:=]|=>|:=)|"
+    r"(?<=\s)--?(?:" + _KEYS + r")(?:\s+|=))\s*"
     r"(?P<q>[\"'`]?)(?P<value>[^\s\"'`,;)(\]\[{}<>]{6,200})(?P=q)"
 )
 _CONN = re.compile(
