@@ -16,9 +16,8 @@ recognizer-YAML shape)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import re
+from collections.abc import Mapping
 
 from presidio_analyzer import PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -61,7 +60,7 @@ def custom_recognizers(specs: list[dict[str, object]], language: str = "en") -> 
             data["patterns"] = [dict(p) for p in patterns if isinstance(p, Mapping)]
         try:
             out.append(CustomRecognizer.from_dict(data))
-        except Exception as exc:  # noqa: BLE001 - report every bad definition, not only the first
+        except Exception as exc:
             problems.append(ConfigProblem("config", None, where, f"invalid recognizer: {type(exc).__name__}: {exc}"))
     if problems:
         raise ConfigError(problems)

@@ -58,7 +58,7 @@ class NerOnlyNlpEngine(SpacyNlpEngine):
         self._model_name = model_name
 
     def load(self) -> None:
-        self.nlp = {LANGUAGE: spacy.load(self._model_name, exclude=list(EXCLUDED_PIPES))}
+        self.nlp = {LANGUAGE: spacy.load(self._model_name, exclude=list(EXCLUDED_PIPES))}  # type: ignore[assignment]
 
     @property
     def language(self) -> Language:

@@ -88,6 +88,6 @@ class NameRecognizer(EntityRecognizer):
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(ENTITY, start, end, score, recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_NAME_KEY: "NameRecognizer",
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         })

@@ -108,9 +108,6 @@ class SecretRecognizer(PatternRecognizer):
         return results
 
     def _result(self, start: int, end: int, score: float, pattern: str) -> RecognizerResult:
-        explanation = self.build_regex_explanation(
-            self.name, pattern, "", score, validation_result=None, regex_flags=re.MULTILINE
-        )
-        return RecognizerResult(ENTITY, start, end, score, explanation,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+        return RecognizerResult(ENTITY, start, end, score,
+                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "SecretRecognizer",
                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})

@@ -74,7 +74,7 @@ class ClassifyService:
                 for key, res in zip(missing, scanned, strict=True):
                     self._cache.put(key, res)
                     results[key] = res
-        except Exception as exc:  # noqa: BLE001 - any failure fails closed
+        except Exception as exc:
             log.warning("classification failed: %s", type(exc).__name__)
             return Signals(classify_failed=True, prompt_tokens=tokens)
         entities: list[Entity] = []
