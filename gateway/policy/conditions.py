@@ -22,9 +22,10 @@ Tri = bool | None
 Matcher = Callable[["Facts"], Tri]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Facts:
-    """What conditions read, gathered once per evaluation. Holds no request text."""
+    """What conditions read, gathered once per evaluation (not frozen: built on the hot path,
+    never shared). Holds no request text."""
 
     entities: tuple[tuple[str, float], ...]
     entities_unknown: bool

@@ -42,7 +42,10 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
     facts = Facts.of(signals, request)
     guards, denied_pairs = denials(policy, facts)
     denied = frozenset(z for _, z in denied_pairs)
-    entities = signals.counts(policy.min_score)
+    entities: dict[str, int] = {}
+    for e in signals.entities:
+        if e.score >= policy.min_score:
+            entities[e.type] = entities.get(e.type, 0) + 1
     failed = signals.classify_failed
 
     def decide(route: str, action: Action, target: Target | None, *, skipped: list[tuple[str, str]],
