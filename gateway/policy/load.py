@@ -79,12 +79,28 @@ def _explain_validation(exc: ValidationError, linemap: LineMap) -> list[ConfigPr
         message = problem.message.removeprefix("Value error, ")
         last = err["loc"][-1] if err["loc"] else None
         if err["type"] == "extra_forbidden" and isinstance(last, str):
-            message = f"unknown key '{last}'"
-            close = difflib.get_close_matches(last, KNOWN_KEYS, n=1)
-            if close:
-                message += f" (did you mean '{close[0]}'?)"
+            message = _unknown_key(last, err["loc"][:-1])
         out.append(dataclasses.replace(problem, message=message))
     return out
+
+
+_STR_OPS = "eq, in, not_in, matches"
+_ALLOWED_UNDER = {
+    "prompt_tokens": "eq, in, not_in, gte, lte",
+    "model": _STR_OPS, "team": _STR_OPS, "key": _STR_OPS, "endpoint": _STR_OPS, "language": _STR_OPS,
+    "entities": "any, all, none, min_score, min_count",
+}
+
+
+def _unknown_key(key: str, parent: tuple[str | int, ...]) -> str:
+    owner = parent[-1] if parent else None
+    if len(parent) >= 2 and parent[-2] == "header":
+        owner = "model"  # a header's operators are the text operators
+    if key in KNOWN_KEYS:
+        allowed = _ALLOWED_UNDER.get(owner) if isinstance(owner, str) else None
+        return f"'{key}' is not allowed here" + (f" (allowed: {allowed})" if allowed else "")
+    close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    return f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
 def _walk(cond: Condition | None, path: PathKey) -> Iterator[tuple[Condition, PathKey]]:
@@ -138,7 +154,7 @@ def _check_references(spec: PolicySpec, config: Config, lm: LineMap) -> list[Con
                     for i, item in enumerate(items or []):
                         if item != ANY_TYPE and item not in spec.groups and item not in types:
                             problems.append(lm.problem((*p, "entities", kind, i),
-                                                       _unknown_type(item, types, groups=True)))
+                                                       _unknown_type(item, types, list(spec.groups))))
             if c.model is not None:
                 for value, sub in _op_values(c.model):
                     if value != "auto" and value not in models:
@@ -161,9 +177,9 @@ def _check_references(spec: PolicySpec, config: Config, lm: LineMap) -> list[Con
     return problems
 
 
-def _unknown_type(name: str, types: set[str] | frozenset[str], *, groups: bool = False) -> str:
-    what = "entity type or group" if groups else "entity type"
-    close = difflib.get_close_matches(name, types, n=1)
+def _unknown_type(name: str, types: set[str] | frozenset[str], groups: list[str] | None = None) -> str:
+    what = "entity type or group" if groups is not None else "entity type"
+    close = difflib.get_close_matches(name, [*types, *(groups or [])], n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else " (declare custom types under entity_types)"
     return f"unknown {what} '{name}'{hint}"
 
