@@ -51,8 +51,19 @@ def _compile_regex(value: str | None) -> str | None:
     return value
 
 
+def _numbers_as_text(data: Any) -> Any:
+    """``x-api-version: 2`` compares the header's text "2"; YAML booleans stay an error."""
+    def text(v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+    if isinstance(data, dict):
+        return {k: ([text(x) for x in v] if isinstance(v, list) else text(v)) if k != "matches" else v
+                for k, v in data.items()}
+    return data
+
+
 class StrOps(_Strict):
-    """Operators on a text value (model, team, key, header, endpoint, language)."""
+    """Operators on a text value (model, team, key, header, endpoint, language). Numbers in
+    ``eq``/``in``/``not_in`` are read as their text."""
 
     eq: str | None = None
     in_: list[str] | None = Field(None, alias="in")
@@ -62,7 +73,7 @@ class StrOps(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _bare_value(cls, data: Any) -> Any:
-        return _shorthand(data)
+        return _numbers_as_text(_shorthand(data))
 
     @field_validator("matches")
     @classmethod
