@@ -1,0 +1,155 @@
+"""The synchronous, CPU-bound detector: text parts in, entities out.
+
+Per text part: the language is detected (share of Cyrillic); the text is cut into sentences and
+segments; spaCy NER runs only on English sentences that may hold a name, natasha only on Russian
+ones; Presidio's recognizers (regexes with checksums and context) run on every segment, limited
+to the types the segment can hold (no digits: no identifiers; no ``@``: no e-mail). Overlapping
+findings are resolved in favour of personal types, then higher scores.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gateway.classify.engine import Engine, build_engine
+from gateway.classify.lang import detect_language
+from gateway.classify.russian import RussianNer
+from gateway.classify.segment import Piece, may_hold_name, segments, sentences
+from gateway.classify.types import DIGIT_TYPES, PERSONAL_TYPES
+from gateway.config import ClassifierConfig
+from gateway.request import TextPart
+from gateway.signals import Entity
+
+_PERSONAL = frozenset(PERSONAL_TYPES)
+# Identifiers validated by a check digit win ties against generic shapes (cards, phones).
+_CHECKED = frozenset({"RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT"})
+_NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+_WARM_TEXT = (
+    "Hello, my name is John Smith, I live at 24 Clarke Avenue and my e-mail is john@example.com. "
+    "Меня зовут Иван Петров, телефон +7 (912) 345-67-89."
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    type: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """What one text part holds: spans (offsets into that text) and its language."""
+
+    spans: tuple[Span, ...]
+    language: str | None
+
+
+class Detector:
+    """Loads the models once (``__init__``) and then scans text; not thread-safe per call
+    ordering guarantees aside, it holds no per-request state."""
+
+    def __init__(self, cfg: ClassifierConfig) -> None:
+        self._cfg = cfg
+        self._engine: Engine = build_engine(cfg)
+        self._russian = RussianNer() if "ru" in cfg.languages else None
+        self._custom = frozenset(e for r in cfg.recognizers if isinstance(e := r.get("supported_entity"), str))
+
+    def warm_up(self) -> None:
+        """Run every model once so the first real request does not pay for lazy set-up."""
+        self.scan(_WARM_TEXT)
+
+    def detect(self, parts: list[TextPart]) -> list[Entity]:
+        out: list[Entity] = []
+        for part in parts:
+            for s in self.scan(part.text).spans:
+                out.append(Entity(s.type, s.score, part.message, part.part, s.start, s.end))
+        return out
+
+    def scan(self, text: str) -> TextResult:
+        language = detect_language(text)
+        if language is None and not any(ch.isdigit() for ch in text):
+            return TextResult((), None)
+        pieces = sentences(text)
+        ner_spans = self._ner(text, pieces)
+        found: list[Span] = []
+        for seg in segments(text, pieces):
+            found.extend(self._analyze(text, seg, ner_spans))
+        return TextResult(tuple(resolve(found)), language)
+
+    def _ner(self, text: str, pieces: list[Piece]) -> dict[int, list[Span]]:
+        """NER spans (absolute offsets) keyed by the start of the sentence they are in."""
+        en: list[Piece] = []
+        out: dict[int, list[Span]] = {}
+        for p in pieces:
+            sentence = text[p.start:p.end]
+            if not may_hold_name(sentence):
+                continue
+            if detect_language(sentence) == "ru":
+                if self._russian is not None:
+                    out[p.start] = [Span(s.type, s.score, p.start + s.start, p.start + s.end)
+                                    for s in self._russian.find(sentence)]
+            elif "en" in self._cfg.languages:
+                en.append(p)
+        nlp = self._engine.nlp.language
+        for p, doc in zip(en, nlp.pipe(text[p.start:p.end] for p in en), strict=True):
+            out[p.start] = [Span(e.label_, 0.0, p.start + e.start_char, p.start + e.end_char) for e in doc.ents]
+        return out
+
+    def _analyze(self, text: str, seg: Piece, ner: dict[int, list[Span]]) -> list[Span]:
+        chunk = text[seg.start:seg.end]
+        doc = self._engine.nlp.language.make_doc(chunk)
+        spacy_ents = []
+        natasha: list[Span] = []
+        for start, spans in ner.items():
+            if not seg.start <= start < seg.end:
+                continue
+            for s in spans:
+                if s.score == 0.0:  # a spaCy label, turned into a Presidio entity below
+                    ent = doc.char_span(s.start - seg.start, s.end - seg.start, label=s.type,
+                                        alignment_mode="expand")
+                    if ent is not None:
+                        spacy_ents.append(ent)
+                else:
+                    natasha.append(s)
+        try:
+            doc.set_ents(spacy_ents)
+        except ValueError:  # overlapping spans after re-tokenisation: keep what fits
+            doc.set_ents([e for i, e in enumerate(spacy_ents)
+                          if all(e.end <= o.start or e.start >= o.end for o in spacy_ents[:i])])
+        wanted = self._wanted(chunk, bool(spacy_ents))
+        results = self._engine.analyzer.analyze(
+            chunk, "en", entities=wanted, nlp_artifacts=self._engine.nlp.artifacts(doc),
+            regex_flags=re.MULTILINE,
+        )
+        out = [Span(r.entity_type, round(r.score, 4), seg.start + r.start, seg.start + r.end) for r in results]
+        return out + natasha
+
+    def _wanted(self, chunk: str, has_ner: bool) -> list[str]:
+        wanted = set(self._engine.entities)
+        if not any(ch.isdigit() for ch in chunk):
+            wanted -= DIGIT_TYPES
+        if "@" not in chunk:
+            wanted.discard("EMAIL_ADDRESS")
+        if not has_ner:
+            wanted -= _NER_TYPES - {"PERSON"}
+        return sorted(wanted | self._custom)
+
+
+def resolve(spans: list[Span]) -> list[Span]:
+    """Drop findings that overlap a better one: personal types first, then score, then length."""
+    ranked = sorted(spans, key=lambda s: (s.type in _PERSONAL, s.score, s.type in _CHECKED, s.end - s.start),
+                    reverse=True)
+    kept: list[Span] = []
+    for s in ranked:
+        if all(s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    return sorted(kept, key=lambda s: (s.start, s.end))
+
+
+def build_detector(cfg: ClassifierConfig) -> Detector:
+    detector = Detector(cfg)
+    detector.warm_up()
+    return detector

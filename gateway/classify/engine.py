@@ -1,0 +1,122 @@
+"""Presidio set-up: a trimmed spaCy pipeline and the recognizers the routing needs.
+
+What is turned off, and why:
+
+* spaCy pipes ``tok2vec``, ``tagger``, ``parser``, ``attribute_ruler`` and ``lemmatizer`` are
+  excluded at load time. In ``en_core_web_sm`` the NER component carries its own embedding
+  layer, so NER alone gives the same entities. Presidio uses the rest only for lemmas in its
+  context enhancer; we hand it the lower-cased token text instead (context words are matched as
+  substrings, so «паспорта» still matches «паспорт»).
+* Presidio recognizers of types no routing policy uses by default are not loaded (US bank
+  numbers, driver licences, ITIN, passports, NHS, crypto wallets, medical licences, URLs, dates
+  by regex, and the country-specific ones of other countries). Kept: e-mail (with an offline
+  ``tldextract``), phone, credit card, IBAN, IP address, US SSN, and spaCy NER for PERSON,
+  LOCATION, NRP, DATE_TIME (free: one NER pass).
+* ORGANIZATION from spaCy is ignored, as Presidio does by default (many false positives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import spacy
+import tldextract
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UsSsnRecognizer,
+)
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from gateway.classify.address import address_recognizers
+from gateway.classify.custom import custom_recognizers
+from gateway.classify.names import NameRecognizer, load_given_names
+from gateway.classify.ru_ids import ru_id_recognizers
+from gateway.classify.secrets import SecretRecognizer
+from gateway.config import ClassifierConfig
+
+LANGUAGE = "en"  # Presidio's language key for every recognizer; see Detector for real languages
+EXCLUDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME")
+
+
+class NerOnlyNlpEngine(SpacyNlpEngine):
+    """A SpacyNlpEngine that loads only the tokenizer and NER, never downloads a model, and
+    uses lower-cased token text as lemmas."""
+
+    def __init__(self, model_name: str) -> None:
+        ner_config = NerModelConfiguration(labels_to_ignore=["ORGANIZATION", "ORG"])
+        super().__init__(models=[{"lang_code": LANGUAGE, "model_name": model_name}],
+                         ner_model_configuration=ner_config)
+        self._model_name = model_name
+
+    def load(self) -> None:
+        self.nlp = {LANGUAGE: spacy.load(self._model_name, exclude=list(EXCLUDED_PIPES))}
+
+    @property
+    def language(self) -> Language:
+        assert self.nlp is not None
+        return self.nlp[LANGUAGE]
+
+    def artifacts(self, doc: Doc) -> NlpArtifacts:
+        return self._doc_to_nlp_artifact(doc, LANGUAGE)
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
+        return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc],
+                            lemmas=[t.lower_ for t in doc], nlp_engine=self, language=language, scores=scores)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer with a tldextract that never fetches the suffix list: it
+    uses the snapshot bundled with the package."""
+
+    def __init__(self) -> None:
+        self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+        super().__init__()
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self._extract(pattern_text).fqdn != ""
+
+
+@dataclass
+class Engine:
+    analyzer: AnalyzerEngine
+    nlp: NerOnlyNlpEngine
+    entities: list[str]
+
+
+def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
+    recognizers: list[EntityRecognizer] = [
+        OfflineEmailRecognizer(),
+        PhoneRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        UsSsnRecognizer(),
+        SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
+        NameRecognizer(load_given_names()),
+        SecretRecognizer(),
+        *address_recognizers(),
+        *ru_id_recognizers(),
+        *custom_recognizers(cfg.recognizers),
+    ]
+    return recognizers
+
+
+def build_engine(cfg: ClassifierConfig) -> Engine:
+    nlp = NerOnlyNlpEngine(cfg.spacy_model)
+    nlp.load()
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    for r in build_recognizers(cfg):
+        registry.add_recognizer(r)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[LANGUAGE])
+    entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
+    return Engine(analyzer, nlp, entities)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+
+from gateway.classify import checksums
+from gateway.classify.detector import Detector
+from tests.classify.conftest import found
+from tests.classify.ids import complete
+
+SNILS = complete("112233445", checksums.snils, 2)
+INN10 = complete("770708389", checksums.inn)
+INN12 = complete("5001007322", checksums.inn, 2)
+OGRN = complete("102770013219", checksums.ogrn)
+OGRNIP = complete("30450011600015", checksums.ogrn)
+OMS = complete("770000123456789", checksums.oms)
+MIR = complete("220000123456789", checksums.luhn)
+
+
+@pytest.mark.parametrize(("kind", "template", "pair"), [
+    ("RU_SNILS", "Мой СНИЛС {}", SNILS),
+    ("RU_INN", "ИНН организации {}", INN10),
+    ("RU_INN", "ИНН {} физлица", INN12),
+    ("RU_OGRN", "ОГРН {}", OGRN),
+    ("RU_OGRN", "ОГРНИП {}", OGRNIP),
+    ("RU_OMS", "полис ОМС {}", OMS),
+    ("CREDIT_CARD", "списали с карты {}", MIR),
+])
+def test_checked_identifier_valid_and_invalid(detector: Detector, kind: str, template: str,
+                                              pair: tuple[str, str]) -> None:
+    good, bad = pair
+    assert found(detector, template.format(good), kind) == [good]
+    assert found(detector, template.format(bad), kind, min_score=0.0) == []
+
+
+def test_bank_account_with_bik(detector: Detector) -> None:
+    good = next(a for a in (f"4070281040000000{n:04d}" for n in range(10000))
+                if checksums.bank_account(a, "044525225"))
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    assert found(detector, f"р/с {good}, БИК 044525225", "RU_BANK_ACCOUNT") == [good]
+    assert found(detector, f"р/с {bad}, БИК 044525225", "RU_BANK_ACCOUNT", 0.0) == []
+
+
+def test_bank_account_without_bik_needs_context(detector: Detector) -> None:
+    assert found(detector, "расчётный счёт 40702810400000000017", "RU_BANK_ACCOUNT")
+    assert not found(detector, "число 40702810400000000017", "RU_BANK_ACCOUNT")
+
+
+@pytest.mark.parametrize("text", ["паспорт 45 06 123456", "паспорт серия 4506 номер 123456", "паспорт 4506 123456"])
+def test_passport(detector: Detector, text: str) -> None:
+    assert found(detector, text, "RU_PASSPORT")
+
+
+def test_passport_needs_form_or_context(detector: Detector) -> None:
+    assert not found(detector, "заказ 4506123456 отправлен", "RU_PASSPORT")
+
+
+@pytest.mark.parametrize("phone", ["+7 (995) 380-70-99", "8 966 879 65 12", "8-990-246-17-14", "+79392039799"])
+def test_russian_phones(detector: Detector, phone: str) -> None:
+    assert found(detector, f"мой телефон {phone}", "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize("secret", [
+    "sk-proj-" + "a1B2c3D4e5" * 4,
+    "sk-ant-api03-" + "Zx9_" * 10,
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_" + "A1b2C3d4E5" * 4,
+    "github_pat_" + "11ABCDEFG" * 6,
+    "xoxb-123456789012-abcdefABCDEF",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+])
+def test_vendor_secrets(detector: Detector, secret: str) -> None:
+    assert found(detector, f"use this key {secret} please", "SECRET")
+
+
+@pytest.mark.parametrize("text", [
+    "PASSWORD=Hunter2xyz!", "api_key: 'q8Fj2kLm9Zx0'", "token=8f14e45fceea167a5a36dedd4bea2543",
+    "postgres://admin:S3cr3tPa55@db.internal:5432/app",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+])
+def test_generic_secrets(detector: Detector, text: str) -> None:
+    assert found(detector, text, "SECRET")
+
+
+@pytest.mark.parametrize("text", [
+    "password = os.environ['DB_PASSWORD']", "API_KEY=<your-api-key>", "token=${TOKEN}",
+    "postgres://user:${PASSWORD}@localhost/db", "Write a function that checks a password strength.",
+])
+def test_secret_placeholders_are_not_secrets(detector: Detector, text: str) -> None:
+    assert not found(detector, text, "SECRET")
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("Ship it to 24 Clarke Avenue please", "24 Clarke Avenue"),
+    ("Я живу: ул. Ленина, д. 5, кв. 12", "ул. Ленина, д. 5, кв. 12"),
+])
+def test_street_address(detector: Detector, text: str, address: str) -> None:
+    assert any(address in a or a in address for a in found(detector, text, "STREET_ADDRESS"))
+
+
+def test_city_alone_is_location_not_address(detector: Detector) -> None:
+    text = "I flew to Paris last week."
+    assert not found(detector, text, "STREET_ADDRESS")
+
+
+def test_names(detector: Detector) -> None:
+    assert found(detector, "Please forward this to Krisztián Szöllösy today.", "PERSON")
+    assert found(detector, "Меня зовут Алла Антоновна Ширяева.", "PERSON")
+
+
+def test_custom_recognizers(detector: Detector) -> None:
+    assert found(detector, "status of project bluebird?", "PROJECT_CODENAME")
+    assert found(detector, "see ticket OPS-12345", "INTERNAL_TICKET")
+    assert not found(detector, "see OPS-12345", "INTERNAL_TICKET")
+
+
+def test_languages(detector: Detector) -> None:
+    assert detector.scan("Привет, как дела?").language == "ru"
+    assert detector.scan("Hello there").language == "en"
+    assert detector.scan("12345").language is None
