@@ -100,7 +100,6 @@ class ClassifierConfig(Strict):
     timeout: float = Field(5.0, gt=0)
     cache_size: int = Field(10000, ge=0)
     workers: int = Field(1, ge=0)
-    enabled: bool = True
 
 
 class AuditConfig(Strict):
@@ -133,8 +132,9 @@ def _cross_check(cfg: Config, linemap: LineMap) -> list[ConfigProblem]:
         if name == "auto":
             problems.append(linemap.problem(("models", name), "'auto' is reserved for policy routing"))
         if m.backend not in cfg.backends:
+            known = ", ".join(sorted(cfg.backends))
             problems.append(linemap.problem(("models", name, "backend"),
-                                            f"unknown backend '{m.backend}' (known: {', '.join(sorted(cfg.backends))})"))
+                                            f"unknown backend '{m.backend}' (known: {known})"))
     ref = cfg.cost.reference_model
     if ref is not None and ref not in cfg.models:
         problems.append(linemap.problem(("cost", "reference_model"), f"unknown model '{ref}'"))

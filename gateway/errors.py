@@ -14,11 +14,15 @@ error ``type`` and ``code``, and a message that never contains request or respon
       NoBackendAvailable    503 no_backend_available
       UpstreamTimeout       504 upstream_timeout
     ConfigError             not an HTTP error: a config or policy file that does not load
+    BackendFailure          a backend could not serve a request (internal; the HTTP layer turns
+                            it into a retry, a fallback, or one of the errors above)
+    StreamBroken            a stream failed after it started: the client gets an SSE error event
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class GatewayError(Exception):
@@ -130,3 +134,37 @@ class ConfigError(Exception):
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class BackendFailure(Exception):
+    """A backend could not serve a request.
+
+    ``before_first_byte``: nothing reached the client yet, so a retry or fallback is allowed.
+    ``status``: the HTTP status the client gets if no other backend serves the request.
+    ``body``: an upstream error body (OpenAI shape) to pass on, when it was valid.
+    ``kind``: for metrics: ``connect``, ``timeout``, ``status``, ``protocol``, ``unsupported``.
+    """
+
+    def __init__(self, message: str, *, kind: str, before_first_byte: bool, status: int,
+                 body: dict[str, Any] | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.before_first_byte = before_first_byte
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.before_first_byte and (self.kind in ("connect", "timeout", "protocol")
+                                           or self.status == 429 or self.status >= 500)
+
+
+class StreamBroken(Exception):
+    """A stream failed after it had started; the client gets an error event, never a retry."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind

@@ -1,0 +1,139 @@
+"""The ASGI app: thin handlers over :mod:`gateway.api.pipeline` and :mod:`gateway.api.respond`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.api import schemas
+from gateway.api.pipeline import dispatch, prepare, start_exchange
+from gateway.api.respond import error_response, json_response, reply_response, stream_response
+from gateway.api.state import Gateway
+from gateway.backends.base import UpstreamStream
+from gateway.errors import (
+    BackendFailure,
+    GatewayError,
+    NoBackendAvailable,
+    PolicyBlocked,
+)
+from gateway.request import Endpoint
+
+log = logging.getLogger("gateway")
+
+
+def create_app(gw: Gateway, lifespan_hooks: list[Callable[[], Awaitable[None]]] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gw.classifier.start()
+        for hook in lifespan_hooks or []:
+            await hook()
+        try:
+            yield
+        finally:
+            for backend in gw.backends.values():
+                await backend.aclose()
+            await gw.classifier.aclose()
+
+    app = FastAPI(title="LLM routing gateway", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.state.gateway = gw
+
+    async def proxy(endpoint: Endpoint, request: Request) -> Response:
+        ex = start_exchange(endpoint, request)
+        inflight = gw.metrics.inflight.labels(endpoint=endpoint)
+        inflight.inc()
+        try:
+            greq = await prepare(gw, ex, request)
+            decision = ex.decision
+            assert decision is not None
+            if decision.action == "block":
+                raise PolicyBlocked(decision.message or "the policy blocks this request")
+            if decision.action == "refuse":
+                raise NoBackendAvailable(decision.message or
+                                         "no backend allowed by the policy can serve this request")
+            result = await dispatch(gw, ex, greq)
+            if isinstance(result, UpstreamStream):
+                return stream_response(gw, ex, result)
+            return reply_response(gw, ex, result)
+        except (GatewayError, BackendFailure) as exc:
+            return error_response(gw, ex, exc)
+        except Exception as exc:  # never a stack trace to the client
+            log.exception("unhandled error on request %s", ex.request_id)
+            return error_response(gw, ex, exc)
+        finally:
+            inflight.dec()
+
+    @app.post("/v1/chat/completions", openapi_extra=schemas.body(schemas.CHAT))
+    async def chat(request: Request) -> Response:
+        return await proxy("chat", request)
+
+    @app.post("/v1/completions", openapi_extra=schemas.body(schemas.COMPLETIONS))
+    async def completions(request: Request) -> Response:
+        return await proxy("completions", request)
+
+    @app.post("/v1/embeddings", openapi_extra=schemas.body(schemas.EMBEDDINGS, streams=False))
+    async def embeddings(request: Request) -> Response:
+        return await proxy("embeddings", request)
+
+    @app.post("/v1/gateway/explain", openapi_extra=schemas.body(schemas.CHAT, streams=False))
+    async def explain(request: Request) -> Response:
+        ex = start_exchange("chat", request)
+        try:
+            await prepare(gw, ex, request)
+        except GatewayError as exc:
+            return json_response(orjson.dumps(exc.to_openai()), exc.status,
+                                 {"x-gateway-request-id": ex.request_id})
+        assert ex.decision is not None
+        return json_response(orjson.dumps(ex.decision.to_explain()), 200,
+                             {"x-gateway-request-id": ex.request_id})
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> Response:
+        data = [{"id": name, "object": "model", "created": 0, "owned_by": "gateway"}
+                for name in ["auto", *gw.config.models]]
+        return json_response(orjson.dumps({"object": "list", "data": data}), 200, {})
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return json_response(b'{"status":"ok"}', 200, {})
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw)}
+        ok = all(checks.values())
+        body = {"status": "ready" if ok else "not_ready", "checks": checks}
+        return json_response(orjson.dumps(body), 200 if ok else 503, {})
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(gw.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+        message = {404: f"no such endpoint: {request.method} {request.url.path[:100]}",
+                   405: f"method {request.method} is not allowed here"}.get(exc.status_code, "bad request")
+        err = {"error": {"message": message, "type": "invalid_request_error", "code": kind, "param": None}}
+        return json_response(orjson.dumps(err), exc.status_code, {})
+
+    @app.exception_handler(Exception)
+    async def unhandled(request: Request, exc: Exception) -> Response:
+        log.error("unhandled %s on %s", type(exc).__name__, request.url.path[:100])
+        return json_response(orjson.dumps(GatewayError("internal error in the gateway").to_openai()), 500, {})
+
+    return app
+
+
+def _policy_loaded(gw: Gateway) -> bool:
+    try:
+        return gw.policies.current is not None
+    except Exception:
+        return False

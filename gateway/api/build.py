@@ -1,0 +1,48 @@
+"""Assemble a :class:`Gateway` from a config: backends, detector, policy store, metrics, audit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import httpx
+from prometheus_client import CollectorRegistry
+
+from gateway.api.state import Classifier, Gateway
+from gateway.backends.base import Backend
+from gateway.backends.registry import build_backends
+from gateway.classify.service import ClassifyService
+from gateway.config import Config, resolve_secrets
+from gateway.observability.audit import AuditLog
+from gateway.observability.metrics import Metrics
+from gateway.policy.store import PolicyStore
+
+log = logging.getLogger("gateway")
+
+
+def build_gateway(config: Config, environ: Mapping[str, str], *,
+                  registry: CollectorRegistry | None = None,
+                  classifier: Classifier | None = None,
+                  transports: Mapping[str, httpx.AsyncBaseTransport] | None = None) -> Gateway:
+    secrets, warnings = resolve_secrets(config, environ)
+    for warning in warnings:
+        log.warning("%s", warning)
+    metrics = Metrics(registry or CollectorRegistry(auto_describe=True))
+    backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
+    store = PolicyStore(config, on_reload=lambda result, version: _on_reload(metrics, result, version))
+    metrics.set_policy_version(store.current.version)
+    return Gateway(
+        config=config,
+        secrets=secrets,
+        backends=backends,
+        classifier=classifier or ClassifyService(config.classifier),
+        policies=store,
+        metrics=metrics,
+        audit=AuditLog(config.audit.path),
+    )
+
+
+def _on_reload(metrics: Metrics, result: str, version: str | None) -> None:
+    metrics.policy_reloads.labels(result=result).inc()
+    if result == "success" and version is not None:
+        metrics.set_policy_version(version)

@@ -1,0 +1,215 @@
+"""Turn an exchange's outcome into an HTTP response, and account for it (metrics, audit).
+
+Streams are relayed as raw bytes as they arrive; a stream that breaks after it started ends with
+an SSE error event. Accounting happens once per request, when the response is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response, StreamingResponse
+
+from gateway.api.headers import decision_headers
+from gateway.api.pipeline import Exchange
+from gateway.api.state import Gateway
+from gateway.backends.base import UpstreamReply, UpstreamStream
+from gateway.errors import (
+    BackendFailure,
+    BadRequest,
+    GatewayError,
+    RateLimited,
+    StreamBroken,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from gateway.observability.cost import Usage, cost_usd, usage_from_openai
+
+log = logging.getLogger("gateway")
+
+SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+def exchange_headers(ex: Exchange) -> dict[str, str]:
+    d = ex.decision
+    if d is None:
+        return {"x-gateway-request-id": ex.request_id}
+    return decision_headers(ex.request_id, d.route, ex.backend or d.backend, ex.zone or d.zone, d.entities)
+
+
+def json_response(content: bytes, status: int, headers: Mapping[str, str]) -> Response:
+    return Response(content, status_code=status, headers=dict(headers), media_type="application/json")
+
+
+def error_for_failure(failure: BackendFailure) -> GatewayError:
+    status = failure.status
+    if status == 504:
+        return UpstreamTimeout(failure.message)
+    if status == 429:
+        return RateLimited(failure.message)
+    if status >= 500:
+        return UpstreamError(failure.message)
+    err = BadRequest(failure.message, code="upstream_rejected")
+    err.status = status
+    return err
+
+
+def error_response(gw: Gateway, ex: Exchange, exc: Exception, anthropic: bool = False) -> Response:
+    headers = exchange_headers(ex)
+    if isinstance(exc, BackendFailure):
+        if exc.retry_after is not None:
+            headers["retry-after"] = str(int(exc.retry_after))
+        if exc.body is not None and not anthropic:
+            finish(gw, ex, exc.status)
+            return json_response(orjson.dumps(exc.body), exc.status, headers)
+        exc = error_for_failure(exc)
+    if not isinstance(exc, GatewayError):
+        log.error("internal error on request %s: %s", ex.request_id, type(exc).__name__)
+        exc = GatewayError("internal error in the gateway")
+    finish(gw, ex, exc.status)
+    body = exc.to_anthropic() if anthropic else exc.to_openai()
+    return json_response(orjson.dumps(body), exc.status, headers)
+
+
+def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply) -> Response:
+    usage = None
+    try:
+        usage = usage_from_openai(orjson.loads(reply.body).get("usage"))
+    except (orjson.JSONDecodeError, AttributeError):
+        pass
+    finish(gw, ex, reply.status, usage)
+    return json_response(reply.body, reply.status, {**reply.headers, **exchange_headers(ex)})
+
+
+def stream_response(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> StreamingResponse:
+    headers = {**stream.headers, **exchange_headers(ex), **SSE_HEADERS}
+    return StreamingResponse(relay(gw, ex, stream), status_code=200, headers=headers,
+                             media_type="text/event-stream")
+
+
+async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> AsyncIterator[bytes]:
+    """Yield upstream bytes as they arrive. Watch the tail for ``[DONE]`` and sniff ``usage``
+    without re-serialising anything."""
+    sniffer = UsageSniffer()
+    status = 200
+    first = True
+    wait_started = time.perf_counter()
+    try:
+        async for chunk in stream.chunks:
+            now = time.perf_counter()
+            ex.upstream_seconds += now - wait_started
+            if first and ex.backend:
+                gw.metrics.ttft.labels(backend=ex.backend).observe(now - ex.started)
+                first = False
+            sniffer.feed(chunk)
+            yield chunk
+            wait_started = time.perf_counter()
+        ex.upstream_seconds += time.perf_counter() - wait_started
+        if not sniffer.done:
+            status = 502
+            gw.metrics.backend_errors.labels(backend=ex.backend or "", kind="truncated").inc()
+            yield sse_error("the upstream stream ended before it was complete", "upstream_error")
+    except StreamBroken as broken:
+        status = 504 if broken.kind == "timeout" else 502
+        gw.metrics.backend_errors.labels(backend=ex.backend or "", kind=broken.kind).inc()
+        yield sse_error(broken.message, "upstream_timeout" if broken.kind == "timeout" else "upstream_error")
+    finally:
+        await stream.aclose()
+        finish(gw, ex, status, sniffer.usage)
+
+
+def sse_error(message: str, code: str) -> bytes:
+    body = {"error": {"message": message, "type": "upstream_error", "code": code, "param": None}}
+    return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+class UsageSniffer:
+    """Finds the end marker and the ``usage`` object in an OpenAI SSE stream, cheaply: only
+    events that mention ``usage`` are parsed."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self.done = False
+        self.usage: Usage | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        if b"[DONE]" in data:
+            self.done = True
+        cut = data.rfind(b"\n\n")
+        if cut < 0:
+            self._tail = data[-65536:]
+            return
+        complete, self._tail = data[:cut], data[cut + 2:]
+        if b'"usage"' in complete:
+            for event in complete.split(b"\n\n"):
+                if b'"usage"' in event:
+                    self._read_usage(event)
+
+    def _read_usage(self, event: bytes) -> None:
+        for line in event.splitlines():
+            if line.startswith(b"data:"):
+                try:
+                    parsed: Any = orjson.loads(line[5:])
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(parsed, dict):
+                    usage = usage_from_openai(parsed.get("usage"))
+                    if usage is not None:
+                        self.usage = usage
+
+
+def finish(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -> None:
+    """Count and audit the request once: metrics labels only from config, no content."""
+    if ex.extra.get("finished"):
+        return
+    ex.extra["finished"] = True
+    elapsed = time.perf_counter() - ex.started
+    d = ex.decision
+    route = d.route if d else ""
+    backend = ex.backend or ""
+    zone = ex.zone or ""
+    model = ex.served_model or ""
+    m = gw.metrics
+    m.requests.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone, model=model,
+                      status=str(status)).inc()
+    m.duration.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone).observe(elapsed)
+    overhead = max(elapsed - ex.upstream_seconds, 0.0)
+    m.overhead.labels(endpoint=ex.endpoint).observe(overhead)
+    cost = 0.0
+    if usage is not None and ex.served_model:
+        model_cfg = gw.config.models[ex.served_model]
+        m.tokens.labels(route=route, backend=backend, model=model, zone=zone, kind="prompt").inc(usage.prompt)
+        m.tokens.labels(route=route, backend=backend, model=model, zone=zone,
+                        kind="completion").inc(usage.completion)
+        cost = cost_usd(usage, model_cfg.price)
+        m.cost.labels(route=route, backend=backend, model=model, zone=zone, team=ex.team or "").inc(cost)
+        ref = gw.config.cost.reference_model
+        if zone == "local" and ref is not None:
+            m.cost_avoided.labels(route=route, backend=backend).inc(
+                cost_usd(usage, gw.config.models[ref].price))
+    gw.audit.write({
+        "time": time.time(),
+        "request_id": ex.request_id,
+        "key_id": ex.key_id,
+        "team": ex.team,
+        "endpoint": ex.endpoint,
+        "requested_model": ex.requested_model,
+        "route": route or None,
+        "action": d.action if d else None,
+        "model": ex.served_model,
+        "backend": ex.backend,
+        "zone": ex.zone,
+        "guards": list(d.guards) if d else [],
+        "entities": d.entities if d else {},
+        "status": status,
+        "latency_ms": round(elapsed * 1000, 3),
+        "overhead_ms": round(overhead * 1000, 3),
+        "tokens": {"prompt": usage.prompt, "completion": usage.completion,
+                   "estimated": usage.estimated} if usage else None,
+        "cost_usd": cost,
+    })

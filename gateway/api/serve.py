@@ -1,0 +1,20 @@
+"""Entry point for uvicorn (also with several workers): build the app from the config file
+named in the environment variable that ``gateway serve`` sets."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from gateway.api.app import create_app
+from gateway.api.build import build_gateway
+from gateway.config import load_config
+
+app_factory_env = "GATEWAY_CONFIG_PATH"
+
+
+def app_from_env() -> FastAPI:
+    config = load_config(os.environ[app_factory_env])
+    gw = build_gateway(config, os.environ)
+    return create_app(gw)

@@ -1,0 +1,134 @@
+"""``gateway`` command line: serve, check, explain, policy test."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from gateway.config import Config, load_config
+from gateway.errors import ConfigError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gateway", description="Hybrid LLM routing gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", required=True)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+
+    check = sub.add_parser("check", help="validate config and policy")
+    check.add_argument("--config", required=True)
+
+    explain = sub.add_parser("explain", help="print the classification and decision for a chat request")
+    explain.add_argument("--config", required=True)
+    explain.add_argument("request", help="a JSON file with a chat completion request body")
+
+    policy = sub.add_parser("policy", help="policy tools")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    ptest = policy_sub.add_parser("test", help="run policy test cases")
+    ptest.add_argument("--config", required=True)
+    ptest.add_argument("dir", nargs="?", default=None)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "check":
+            return _check(args.config)
+        if args.command == "explain":
+            return _explain(args.config, args.request)
+        return _policy_test(args.config, args.dir)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.api.serve import app_factory_env
+
+    config = load_config(args.config)
+    _load_policy(config)  # fail fast, with file and line, before binding the port
+    os.environ[app_factory_env] = str(Path(args.config).resolve())
+    uvicorn.run("gateway.api.serve:app_from_env", factory=True,
+                host=args.host or config.server.host, port=args.port or config.server.port,
+                workers=args.workers, loop="uvloop", http="httptools", log_level=args.log_level,
+                access_log=False, timeout_graceful_shutdown=30)
+    return 0
+
+
+def _load_policy(config: Config) -> object:
+    from gateway.policy.load import load_policy
+
+    return load_policy(config.resolve_path(config.policy), config)
+
+
+def _check(path: str) -> int:
+    config = load_config(path)
+    policy = _load_policy(config)
+    print(f"ok: {path}: {len(config.backends)} backends, {len(config.models)} models; "
+          f"policy {config.policy} version {getattr(policy, 'version', '?')}")
+    return 0
+
+
+def _explain(config_path: str, request_path: str) -> int:
+    from gateway.classify.service import ClassifyService
+    from gateway.policy.evaluate import evaluate
+    from gateway.request import GatewayRequest, text_parts
+
+    config = load_config(config_path)
+    policy = _load_policy(config)
+    try:
+        body = orjson.loads(Path(request_path).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        print(f"error: {request_path}: cannot read a JSON request ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    if not isinstance(body, dict):
+        print(f"error: {request_path}: the request must be a JSON object", file=sys.stderr)
+        return 1
+    endpoint = "messages" if "max_tokens" in body and "system" in body else "chat"
+
+    async def run() -> dict[str, object]:
+        service = ClassifyService(config.classifier)
+        await service.start()
+        try:
+            parts, opaque = text_parts(endpoint, body)
+            signals = await service.classify(parts, opaque)
+        finally:
+            await service.aclose()
+        greq = GatewayRequest(endpoint=endpoint, body=body, model=str(body.get("model", "auto")),
+                              stream=bool(body.get("stream")), request_id="explain")
+        decision = evaluate(policy, signals, greq)  # type: ignore[arg-type]
+        out = decision.to_explain()
+        out["detected"] = [{"type": e.type, "score": round(e.score, 3), "message": e.message,
+                            "start": e.start, "end": e.end} for e in signals.entities]
+        return out
+
+    print(orjson.dumps(asyncio.run(run()), option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def _policy_test(config_path: str, directory: str | None) -> int:
+    from gateway.policy.testcases import main_run
+
+    config = load_config(config_path)
+    return main_run(config, Path(directory) if directory else None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Prometheus metrics of the contract (DESIGN.md, "Metrics"), on a registry passed in.
+
+Label values come only from config (route ids, backend and model names, teams, endpoints) or
+from small fixed sets (status classes, error kinds), never from request content.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+OVERHEAD_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        r = registry
+        self.requests = Counter("gateway_requests", "Requests served",
+                                ["endpoint", "route", "backend", "zone", "model", "status"], registry=r)
+        self.duration = Histogram("gateway_request_duration_seconds", "Request latency, end to end",
+                                  ["endpoint", "route", "backend", "zone"], buckets=LATENCY_BUCKETS,
+                                  registry=r)
+        self.overhead = Histogram("gateway_overhead_seconds", "Time spent in the gateway, upstream excluded",
+                                  ["endpoint"], buckets=OVERHEAD_BUCKETS, registry=r)
+        self.classify = Histogram("gateway_classify_seconds", "Time to classify a request",
+                                  buckets=OVERHEAD_BUCKETS, registry=r)
+        self.ttft = Histogram("gateway_time_to_first_token_seconds", "Time to the first streamed chunk",
+                              ["backend"], buckets=LATENCY_BUCKETS, registry=r)
+        self.tokens = Counter("gateway_tokens", "Tokens", ["route", "backend", "model", "zone", "kind"],
+                              registry=r)
+        self.cost = Counter("gateway_cost_usd", "Cost in USD", ["route", "backend", "model", "zone", "team"],
+                            registry=r)
+        self.cost_avoided = Counter("gateway_cost_avoided_usd",
+                                    "What local traffic would have cost at the reference cloud price",
+                                    ["route", "backend"], registry=r)
+        self.entities = Counter("gateway_entities", "Entities detected", ["entity_type"], registry=r)
+        self.guard_denials = Counter("gateway_guard_denials", "Zones denied by guards", ["guard", "zone"],
+                                     registry=r)
+        self.backend_errors = Counter("gateway_backend_errors", "Backend failures", ["backend", "kind"],
+                                      registry=r)
+        self.fallbacks = Counter("gateway_fallbacks", "Fallbacks taken", ["from_backend", "to_backend"],
+                                 registry=r)
+        self.inflight = Gauge("gateway_inflight_requests", "Requests in flight", ["endpoint"], registry=r,
+                              multiprocess_mode="livesum")
+        self.policy_reloads = Counter("gateway_policy_reloads", "Policy reloads", ["result"], registry=r)
+        self.policy_info = Gauge("gateway_policy_info", "The running policy version", ["version"],
+                                 registry=r, multiprocess_mode="liveall")
+
+    def set_policy_version(self, version: str) -> None:
+        self.policy_info.clear()
+        self.policy_info.labels(version=version).set(1)

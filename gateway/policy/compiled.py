@@ -1,0 +1,59 @@
+"""The compiled, immutable policy that :func:`gateway.policy.evaluate` reads.
+
+Built by :mod:`gateway.policy.load` from a validated file and the config it was checked against;
+it carries everything evaluation needs (targets with their backend and zone, ``on_error``), so
+evaluation touches neither the config nor the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from gateway.policy.conditions import Matcher
+
+Zone = Literal["local", "cloud"]
+OnError = Literal["assume_sensitive", "block"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A public model name and where it runs."""
+
+    model: str
+    backend: str
+    zone: Zone
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    id: str
+    matches: Matcher
+    deny_zones: frozenset[Zone]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    id: str
+    matches: Matcher
+    action: Literal["route", "block"]
+    target: Target | None  # None: ``requested`` (or a block)
+    fallback: tuple[Target, ...]
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str  # short hash of the file's bytes
+    source: str  # the file it was loaded from
+    default: Target
+    guards: tuple[Guard, ...]
+    routes: tuple[Route, ...]
+    models: Mapping[str, Target]  # every configured model, to resolve ``to: requested``
+    on_error: OnError
+    min_score: float
+
+    def __repr__(self) -> str:
+        return (f"Policy(version={self.version!r}, source={self.source!r}, "
+                f"guards={len(self.guards)}, routes={len(self.routes)})")

@@ -1,0 +1,104 @@
+"""``evaluate(policy, signals, request) -> Decision``: pure, no I/O, microseconds.
+
+1. Guards, order-independent: every guard whose condition matches denies its zones.
+2. ``classifier.on_error: block`` and classification failed: block.
+3. Routes, first match wins. A route into a denied zone, or ``to: requested`` when the client
+   named no configured model (``auto``), is skipped and the skip recorded. ``action: block``
+   blocks with the route's message. Fallbacks in denied zones are dropped (and recorded).
+4. No route taken: the ``default``; if its zone is denied, the request is refused.
+
+Fail closed (``classifier.on_error: assume_sensitive``): when classification failed, entity and
+language conditions are *unknown*. A guard fires unless its condition is false whatever the
+detector would have found (so every entity guard fires); a route is taken only when its condition
+holds whatever the detector would have found (so neither "has personal data" nor "is clean"
+routes are taken). The request thus goes where routes that do not depend on content, or the
+default, send it, and never into a zone that an entity guard could deny.
+"""
+
+from __future__ import annotations
+
+from gateway.policy.compiled import Policy, Target, Zone
+from gateway.policy.conditions import Facts
+from gateway.policy.decision import CLASSIFICATION_FAILED_ROUTE, DEFAULT_ROUTE, Action, Decision
+from gateway.request import GatewayRequest
+from gateway.signals import Signals
+
+CLASSIFICATION_FAILED_MESSAGE = "content classification failed"
+
+
+def denials(policy: Policy, facts: Facts) -> tuple[tuple[str, ...], tuple[tuple[str, Zone], ...]]:
+    """The guards that match and the (guard, zone) pairs they deny. A guard matches unless its
+    condition is definitely false."""
+    matched: list[str] = []
+    denied: list[tuple[str, Zone]] = []
+    for guard in policy.guards:
+        if guard.matches(facts) is not False:
+            matched.append(guard.id)
+            denied.extend((guard.id, z) for z in sorted(guard.deny_zones))
+    return tuple(matched), tuple(denied)
+
+
+def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decision:
+    facts = Facts.of(signals, request)
+    guards, denied_pairs = denials(policy, facts)
+    denied = frozenset(z for _, z in denied_pairs)
+    entities: dict[str, int] = {}
+    for e in signals.entities:
+        if e.score >= policy.min_score:
+            entities[e.type] = entities.get(e.type, 0) + 1
+    failed = signals.classify_failed
+
+    def decide(route: str, action: Action, target: Target | None, *, skipped: list[tuple[str, str]],
+               fallbacks: tuple[Target, ...] = (), message: str | None = None) -> Decision:
+        return Decision(
+            route=route, action=action,
+            model=target.model if target else None,
+            backend=target.backend if target else None,
+            zone=target.zone if target else None,
+            guards=guards, denied_zones=denied, denials=denied_pairs, skipped=tuple(skipped),
+            fallbacks=tuple(t.model for t in fallbacks),
+            fallback_backends={t.model: (t.backend, t.zone) for t in fallbacks},
+            entities=entities, message=message, classify_failed=failed,
+            policy_version=policy.version,
+        )
+
+    if failed and policy.on_error == "block":
+        return decide(CLASSIFICATION_FAILED_ROUTE, "block", None, skipped=[],
+                      message=CLASSIFICATION_FAILED_MESSAGE)
+
+    skipped: list[tuple[str, str]] = []
+    for route in policy.routes:
+        if route.matches(facts) is not True:
+            continue
+        if route.action == "block":
+            return decide(route.id, "block", None, skipped=skipped, message=route.message)
+        target = route.target if route.target is not None else policy.models.get(request.model)
+        if target is None:
+            skipped.append((route.id, f"requested model '{_short(request.model)}' is not a configured model"))
+            continue
+        if target.zone in denied:
+            skipped.append((route.id, _denied_reason(target, denied_pairs)))
+            continue
+        allowed: list[Target] = []
+        for fb in route.fallback:
+            if fb.zone in denied:
+                skipped.append((route.id, f"fallback {fb.model}: {_denied_reason(fb, denied_pairs)}"))
+            elif fb.model != target.model and fb not in allowed:
+                allowed.append(fb)
+        return decide(route.id, "route", target, skipped=skipped, fallbacks=tuple(allowed))
+
+    if policy.default.zone in denied:
+        skipped.append((DEFAULT_ROUTE, _denied_reason(policy.default, denied_pairs)))
+        return decide(DEFAULT_ROUTE, "refuse", None, skipped=skipped,
+                      message=f"no backend available: zone {policy.default.zone} is denied for this request")
+    return decide(DEFAULT_ROUTE, "route", policy.default, skipped=skipped)
+
+
+def _denied_reason(target: Target, denied_pairs: tuple[tuple[str, Zone], ...]) -> str:
+    by = [g for g, z in denied_pairs if z == target.zone]
+    noun = "guard" if len(by) == 1 else "guards"
+    return f"zone {target.zone} denied by {noun} {', '.join(by)}"
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 64 else name[:61] + "..."

@@ -1,0 +1,1 @@
+from .fixtures import fake_anthropic, fake_openai  # noqa: F401  (pytest fixtures for this package)
