@@ -29,8 +29,7 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
         log.warning("%s", warning)
     metrics = Metrics(registry or CollectorRegistry(auto_describe=True))
     backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
-    store = PolicyStore(config, on_reload=lambda result, version: _on_reload(metrics, result, version))
-    metrics.set_policy_version(store.current.version)
+    store = PolicyStore.open(config, on_reload=lambda result, version: _on_reload(metrics, result, version))
     return Gateway(
         config=config,
         secrets=secrets,
@@ -42,7 +41,7 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
     )
 
 
-def _on_reload(metrics: Metrics, result: str, version: str | None) -> None:
+def _on_reload(metrics: Metrics, result: str, version: str) -> None:
     metrics.policy_reloads.labels(result=result).inc()
-    if result == "success" and version is not None:
+    if result == "success":
         metrics.set_policy_version(version)

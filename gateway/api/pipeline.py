@@ -15,7 +15,7 @@ from gateway.api.headers import request_id
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, ModelNotFound, NoBackendAvailable
-from gateway.policy.evaluate import Decision, evaluate, zone_allowed
+from gateway.policy import Decision, evaluate, zone_allowed
 from gateway.request import Endpoint, GatewayRequest, text_parts
 from gateway.signals import Signals
 
@@ -66,16 +66,14 @@ async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest
     chars = sum(len(p.text) for p in parts)
     ex.signals = replace(signals, prompt_tokens=max(signals.prompt_tokens, chars // 4))
     ex.decision = evaluate(gw.policies.current, ex.signals, greq)
-    for guard in ex.decision.guards:
-        for zone in ex.decision.denied_zones:
-            gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
+    for guard, zone in ex.decision.denials:
+        gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
     for entity_type, count in ex.decision.entities.items():
         gw.metrics.entities.labels(entity_type=entity_type).inc(count)
     return greq
 
 
-async def dispatch(gw: Gateway, ex: Exchange, greq: GatewayRequest,
-                   body_for: Any = None) -> UpstreamReply | UpstreamStream:
+async def dispatch(gw: Gateway, ex: Exchange, greq: GatewayRequest) -> UpstreamReply | UpstreamStream:
     """Send to the decision's target, then to its fallbacks, in order. Every hop checks the
     zone invariant again, independently of how the target was chosen."""
     decision = ex.decision
@@ -83,7 +81,8 @@ async def dispatch(gw: Gateway, ex: Exchange, greq: GatewayRequest,
     forward = {h: greq.headers[h] for h in FORWARD_HEADERS if h in greq.headers}
     last: BackendFailure | None = None
     previous: str | None = None
-    for name in (decision.model, *decision.fallbacks):
+    candidates = (decision.model, *decision.fallbacks) if decision.model else ()
+    for name in candidates:
         model_cfg = gw.config.models.get(name)
         if model_cfg is None:
             continue

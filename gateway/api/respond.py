@@ -38,7 +38,8 @@ def exchange_headers(ex: Exchange) -> dict[str, str]:
     d = ex.decision
     if d is None:
         return {"x-gateway-request-id": ex.request_id}
-    return decision_headers(ex.request_id, d.route, ex.backend or d.backend, ex.zone or d.zone, d.entities)
+    return decision_headers(ex.request_id, d.route, ex.backend or d.backend or "", ex.zone or d.zone or "",
+                            d.entities)
 
 
 def json_response(content: bytes, status: int, headers: Mapping[str, str]) -> Response:

@@ -9,7 +9,7 @@ from gateway.backends.base import Backend
 from gateway.config import Config, Secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
-from gateway.policy.evaluate import Policy
+from gateway.policy import Policy
 from gateway.request import TextPart
 from gateway.signals import Signals
 
