@@ -139,8 +139,8 @@ class UsageSniffer:
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
-        if b"[DONE]" in data:
-            self.done = True
+        if b"[DONE]" in data or b'data: {"error"' in data:
+            self.done = True  # the end marker, or the upstream's own error event
         cut = data.rfind(b"\n\n")
         if cut < 0:
             self._tail = data[-65536:]

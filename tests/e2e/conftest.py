@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import DEFAULT_POLICY, RunningGateway, SessionClassifier, run_gateway, \
-    start_session_classifier, write_config
+from tests.e2e.harness import (
+    DEFAULT_POLICY,
+    RunningGateway,
+    SessionClassifier,
+    run_gateway,
+    start_session_classifier,
+    write_config,
+)
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve
