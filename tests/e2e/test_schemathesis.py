@@ -23,7 +23,7 @@ def test_gateway_never_fails_itself(gateway: RunningGateway) -> None:
         def check(case: schemathesis.Case) -> None:
             response = case.call(base_url=gateway.url, headers={"authorization": f"Bearer {KEY}"}, timeout=15)
             seen.append(response.status_code)
-            assert response.status_code < 500, (op.path, response.status_code, response.text[:300])
+            assert response.status_code < 500, (case.path, response.status_code, response.text[:300])
             assert "Traceback" not in response.text
             if response.status_code >= 400:
                 assert "error" in response.json()
