@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from gateway.api import schemas
 from gateway.api.build import LoopClassify
-from gateway.api.pipeline import dispatch, prepare, start_exchange
+from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
 from gateway.api.respond import error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
@@ -70,7 +70,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
             if decision.action == "refuse":
                 raise NoBackendAvailable(decision.message or
                                          "no backend allowed by the policy can serve this request")
-            result = await dispatch(gw, ex, greq)
+            result = await dispatch(gw, ex, forward_openai(ex, greq))
             if isinstance(result, UpstreamStream):
                 return stream_response(gw, ex, result)
             return reply_response(gw, ex, result)
