@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +16,6 @@ from tests.e2e.harness import (
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve
-
-
-@pytest.fixture(scope="session")
-def classifier() -> Iterator[SessionClassifier]:
-    c = start_session_classifier()
-    yield c
-    asyncio.run(c.service.aclose())
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from gateway.policy import evaluate, zone_allowed
 from tests.policy.strategies import Scenario, reference, scenarios
 
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -47,7 +47,7 @@ def test_matches_reference_interpreter(sc: Scenario) -> None:
     assert (d.route, d.action, d.model) == (want.route, want.action, want.model)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(scenarios())
 def test_entity_guards_fire_when_classification_fails(sc: Scenario) -> None:
     failed = Scenario(sc.config, sc.doc, sc.signals.__class__(classify_failed=True), sc.request)
