@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from gateway.api import schemas
 from gateway.api.build import LoopClassify
+from gateway.api.messages import forward_messages, reply_usage
 from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
 from gateway.api.respond import error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
@@ -58,6 +59,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
     app.state.gateway = gw
 
     async def proxy(endpoint: Endpoint, request: Request) -> Response:
+        anthropic = endpoint == "messages"
         ex = start_exchange(endpoint, request)
         inflight = gw.metrics.inflight.labels(endpoint=endpoint)
         inflight.inc()
@@ -70,15 +72,18 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
             if decision.action == "refuse":
                 raise NoBackendAvailable(decision.message or
                                          "no backend allowed by the policy can serve this request")
-            result = await dispatch(gw, ex, forward_openai(ex, greq))
+            send = forward_messages(ex, greq) if anthropic else forward_openai(ex, greq)
+            result = await dispatch(gw, ex, send)
             if isinstance(result, UpstreamStream):
-                return stream_response(gw, ex, result)
+                return stream_response(gw, ex, result, anthropic=anthropic)
+            if anthropic:
+                return reply_response(gw, ex, result, usage=reply_usage(result))
             return reply_response(gw, ex, result)
         except (GatewayError, BackendFailure) as exc:
-            return error_response(gw, ex, exc)
+            return error_response(gw, ex, exc, anthropic=anthropic)
         except Exception as exc:  # never a stack trace to the client
             log.exception("unhandled error on request %s", ex.request_id)
-            return error_response(gw, ex, exc)
+            return error_response(gw, ex, exc, anthropic=anthropic)
         finally:
             inflight.dec()
 
@@ -93,6 +98,10 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
     @app.post("/v1/embeddings", openapi_extra=schemas.body(schemas.EMBEDDINGS, streams=False))
     async def embeddings(request: Request) -> Response:
         return await proxy("embeddings", request)
+
+    @app.post("/v1/messages", openapi_extra=schemas.body(schemas.MESSAGES))
+    async def messages(request: Request) -> Response:
+        return await proxy("messages", request)
 
     @app.post("/v1/gateway/explain", openapi_extra=schemas.body(schemas.CHAT, streams=False))
     async def explain(request: Request) -> Response:
