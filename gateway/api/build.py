@@ -15,6 +15,7 @@ from gateway.classify.service import ClassifyService
 from gateway.config import Config, resolve_secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
+from gateway.observability.registry import make_registry, multiprocess_dir
 from gateway.policy.store import PolicyStore
 
 log = logging.getLogger("gateway")
@@ -27,7 +28,7 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
     secrets, warnings = resolve_secrets(config, environ)
     for warning in warnings:
         log.warning("%s", warning)
-    metrics = Metrics(registry or CollectorRegistry(auto_describe=True))
+    metrics = Metrics(registry or make_registry(), multiproc_dir=multiprocess_dir(environ))
     backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
     store = PolicyStore.open(config, on_reload=lambda result, version: _on_reload(metrics, result, version))
     return Gateway(
