@@ -55,7 +55,7 @@ class Metrics:
                               multiprocess_mode="livesum")
         self.policy_reloads = Counter("gateway_policy_reloads", "Policy reloads", ["result"], registry=r)
         self.policy_info = Gauge("gateway_policy_info", "The running policy version", ["version"],
-                                 registry=r, multiprocess_mode="liveall")
+                                 registry=r, multiprocess_mode="livemax")
 
     def set_policy_version(self, version: str) -> None:
         if self._policy_version is not None and self._policy_version != version:
