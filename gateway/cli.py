@@ -58,18 +58,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from gateway.api.serve import app_factory_env
+    from gateway.observability.registry import prepare_multiprocess_dir, remove_multiprocess_dir
 
     config = load_config(args.config)
     _load_policy(config)  # fail fast, with file and line, before binding the port
     os.environ[app_factory_env] = str(Path(args.config).resolve())
+    # several workers: prometheus-client multiprocess mode, set before any worker imports it
+    metrics_dir = prepare_multiprocess_dir(os.environ, args.workers)
+    try:
+        _run_uvicorn(args, config)
+    finally:
+        remove_multiprocess_dir(metrics_dir)  # only a temporary one it made itself
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, config: Config) -> None:
+    import uvicorn
+
     uvicorn.run("gateway.api.serve:app_from_env", factory=True,
                 host=args.host or config.server.host, port=args.port or config.server.port,
                 workers=args.workers, loop="uvloop", http="httptools", log_level=args.log_level,
                 access_log=False, timeout_graceful_shutdown=30)
-    return 0
 
 
 def _load_policy(config: Config) -> object:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import orjson
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,6 +53,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
             for backend in gw.backends.values():
                 await backend.aclose()
             await gw.classifier.aclose()
+            gw.metrics.process_exited()
 
     app = FastAPI(title="LLM routing gateway", version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None)
@@ -134,7 +135,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(gw.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(gw.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

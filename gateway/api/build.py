@@ -16,6 +16,7 @@ from gateway.classify.service import ClassifyService
 from gateway.config import Config, resolve_secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
+from gateway.observability.registry import make_registry, multiprocess_dir
 from gateway.policy.store import PolicyStore
 from gateway.request import GatewayRequest, text_parts
 from gateway.signals import Signals
@@ -30,7 +31,7 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
     secrets, warnings = resolve_secrets(config, environ)
     for warning in warnings:
         log.warning("%s", warning)
-    metrics = Metrics(registry or CollectorRegistry(auto_describe=True))
+    metrics = Metrics(registry or make_registry(), multiproc_dir=multiprocess_dir(environ))
     backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
     classifier = classifier or ClassifyService(config.classifier)
     policy_path = config.resolve_path(config.policy)

@@ -6,15 +6,25 @@ from small fixed sets (status classes, error kinds), never from request content.
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.multiprocess import mark_process_dead
+
+from gateway.observability.registry import render_metrics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 OVERHEAD_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
 
 
 class Metrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    """Every metric of the contract. With ``multiproc_dir`` (prometheus-client multiprocess mode,
+    see :mod:`gateway.observability.registry`), :meth:`render` merges the values of every worker."""
+
+    def __init__(self, registry: CollectorRegistry, multiproc_dir: str | None = None) -> None:
         self.registry = registry
+        self.multiproc_dir = multiproc_dir
+        self._policy_version: str | None = None
         r = registry
         self.requests = Counter("gateway_requests", "Requests served",
                                 ["endpoint", "route", "backend", "zone", "model", "status"], registry=r)
@@ -45,8 +55,21 @@ class Metrics:
                               multiprocess_mode="livesum")
         self.policy_reloads = Counter("gateway_policy_reloads", "Policy reloads", ["result"], registry=r)
         self.policy_info = Gauge("gateway_policy_info", "The running policy version", ["version"],
-                                 registry=r, multiprocess_mode="liveall")
+                                 registry=r, multiprocess_mode="livemax")
 
     def set_policy_version(self, version: str) -> None:
+        if self._policy_version is not None and self._policy_version != version:
+            # a multiprocess gauge keeps its file entry after clear(): zero it first
+            self.policy_info.labels(version=self._policy_version).set(0)
         self.policy_info.clear()
         self.policy_info.labels(version=version).set(1)
+        self._policy_version = version
+
+    def render(self) -> bytes:
+        """The ``/metrics`` body (content type ``prometheus_client.CONTENT_TYPE_LATEST``)."""
+        return render_metrics(self.registry, self.multiproc_dir)
+
+    def process_exited(self) -> None:
+        """At a worker's shutdown: drop its live gauges from the multiprocess directory."""
+        if self.multiproc_dir is not None:
+            mark_process_dead(os.getpid(), self.multiproc_dir)  # type: ignore[no-untyped-call]

@@ -1,0 +1,99 @@
+"""``gateway serve --workers 2``: /metrics merges every worker's values (prometheus-client
+multiprocess mode), whichever worker answers the scrape, with the contract's labels only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
+from tests.fakes.openai_server import FakeOpenAI
+from tests.observability.dashboard import ROOT
+from tests.observability.promtext import samples, total
+from tests.observability.traffic import CLEAN
+
+WORKERS = 2
+REQUESTS = 24
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_workers(config: Path, metrics_dir: Path, log: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, **ENV, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
+                                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+                                 "--log-level", "warning"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120  # each worker loads the detector
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gateway exited: {log.read_text()[-3000:]}")
+                try:
+                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gateway not ready in 120 s: {log.read_text()[-3000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def test_metrics_merge_every_worker(tmp_path: Path, local_fake: FakeOpenAI, cloud_fake: FakeOpenAI) -> None:
+    config = write_config(tmp_path, local_url=local_fake.base_url, cloud_url=cloud_fake.base_url,
+                          policy=DEFAULT_POLICY, classifier=", workers: 0")
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_999999.db").write_bytes(b"stale")  # a previous run's file: removed at start
+    with serve_workers(config, metrics_dir, tmp_path / "gateway.log") as url:
+        # wait until every worker is up (each writes its policy_info gauge at startup)
+        deadline = time.monotonic() + 120
+        while len({p.stem.rsplit("_", 1)[1] for p in metrics_dir.glob("gauge_livemax_*.db")}) < WORKERS:
+            assert time.monotonic() < deadline, "not every worker started"
+            time.sleep(0.5)
+
+        def one(_: int) -> int:
+            with httpx.Client(base_url=url, timeout=30) as h:  # a new connection: any worker
+                return h.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": CLEAN},
+                              headers={"authorization": f"Bearer {KEY}"}).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(one, range(REQUESTS))) == [200] * REQUESTS
+        pids = {p.stem.rsplit("_", 1)[1] for p in metrics_dir.glob("counter_*.db")}
+        assert "999999" not in pids
+        for _ in range(6):  # every scrape, whichever worker answers, sees every worker's counts
+            got = samples(httpx.get(url + "/metrics", timeout=10).text)
+            assert total(got, "gateway_requests_total", route="client-choice", status="200") == REQUESTS
+            assert total(got, "gateway_request_duration_seconds_count") == REQUESTS
+            assert total(got, "gateway_inflight_requests") == 0
+            info = [(labels, v) for n, labels, v in got if n == "gateway_policy_info"]
+            assert len(info) == 1 and set(info[0][0]) == {"version"} and info[0][1] == 1
+            assert all("pid" not in labels for n, labels, _ in got if n.startswith("gateway_"))
+        assert len(pids) >= 1
