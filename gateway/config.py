@@ -49,6 +49,26 @@ class Timeouts(Strict):
     idle: float = Field(30.0, gt=0)
 
 
+class RetryConfig(Strict):
+    """Retries on the same backend for failures before the first byte (then the route's
+    fallbacks apply). ``attempts`` counts every try (1: no retry); the wait doubles from
+    ``backoff`` up to ``max_backoff`` seconds, with jitter; an upstream ``retry-after`` is
+    honoured up to ``max_retry_after`` seconds (longer: no retry here)."""
+
+    attempts: int = Field(2, ge=1, le=10)
+    backoff: float = Field(0.2, ge=0)
+    max_backoff: float = Field(2.0, ge=0)
+    max_retry_after: float = Field(5.0, ge=0)
+
+
+class CircuitBreakerConfig(Strict):
+    """Open after ``failures`` consecutive failures; after ``cooldown`` seconds let one probe
+    through; a success closes it again."""
+
+    failures: int = Field(5, ge=1)
+    cooldown: float = Field(30.0, gt=0)
+
+
 class BackendConfig(Strict):
     type: Literal["openai", "anthropic", "llama_cpp"]
     zone: Zone
@@ -59,6 +79,8 @@ class BackendConfig(Strict):
     headers: dict[str, str] = {}
     timeout: Timeouts = Timeouts()
     max_connections: int = Field(256, gt=0)
+    retries: RetryConfig = RetryConfig()
+    circuit_breaker: CircuitBreakerConfig = CircuitBreakerConfig()
     # llama_cpp
     model_path: str | None = None
     n_ctx: int = Field(4096, gt=0)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 
+from gateway.backends.translate.errors import anthropic_error
 from gateway.errors import BackendFailure
 
+ErrorBody = Callable[[bytes, int], "dict[str, Any] | None"]
 
-def failure_from_status(backend: str, status: int, content: bytes,
-                        headers: Mapping[str, str]) -> BackendFailure:
+
+def failure_from_status(backend: str, status: int, content: bytes, headers: Mapping[str, str],
+                        error_body: ErrorBody | None = None) -> BackendFailure:
     """Map an upstream error status to a failure; keep the upstream's error body when it is a
-    valid OpenAI-shaped error (its message is the upstream's, not the prompt's)."""
-    body = _error_body(content)
+    valid OpenAI-shaped error (its message is the upstream's, not the prompt's).
+
+    ``error_body`` turns another wire format's error body into the OpenAI shape (see
+    :func:`anthropic_error_body`)."""
+    body = (error_body or _error_body)(content, status)
     retry_after = _retry_after(headers.get("retry-after"))
     if status in (401, 403):
         # The gateway's own upstream credentials were refused: not the client's fault.
@@ -30,7 +36,20 @@ def failure_from_status(backend: str, status: int, content: bytes,
                           before_first_byte=True, status=status, body=body)
 
 
-def _error_body(content: bytes) -> dict[str, Any] | None:
+def anthropic_error_body(content: bytes, status: int) -> dict[str, Any] | None:
+    """A valid Anthropic error body in the OpenAI shape. The upstream message is not copied
+    (providers sometimes quote the input back); its error type and the status are kept."""
+    try:
+        value = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+    err = value.get("error") if isinstance(value, dict) else None
+    if not (isinstance(err, dict) and isinstance(err.get("type"), str)):
+        return None
+    return anthropic_error(value, status).to_openai()
+
+
+def _error_body(content: bytes, status: int) -> dict[str, Any] | None:
     try:
         value = orjson.loads(content)
     except orjson.JSONDecodeError:

@@ -108,7 +108,8 @@ def test_fallback_then_upstream_errors_map_to_sdk_exceptions(gateway: RunningGat
     cloud_fake.mode = "rate_limit"
     raw = client(gateway).chat.completions.with_raw_response.create(model="gpt-4o", messages=HARMLESS)
     assert raw.headers["x-gateway-backend"] == "local"  # the route's fallback served it
-    assert len(cloud_fake.requests) == 1 and len(local_fake.requests) == 1
+    # one retry on the same backend (default retries.attempts: 2, honouring retry-after), then the fallback
+    assert len(cloud_fake.requests) == 2 and len(local_fake.requests) == 1
     local_fake.mode = "rate_limit"
     with pytest.raises(openai.RateLimitError) as limited:
         client(gateway).chat.completions.create(model="gpt-4o", messages=HARMLESS)
