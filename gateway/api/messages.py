@@ -7,8 +7,8 @@ and its answer (whole or streamed) is translated back into Anthropic's shape.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol, cast
 
 import orjson
 
@@ -21,16 +21,23 @@ from gateway.observability.cost import Usage
 from gateway.request import GatewayRequest
 
 
-@runtime_checkable
 class NativeAnthropic(Protocol):
-    async def send_native(self, body: dict[str, Any], stream: bool) -> UpstreamReply | UpstreamStream: ...
+    supports_native: bool
+
+    async def send_native(self, body: dict[str, Any], stream: bool,
+                          headers: Mapping[str, str] | None = None) -> UpstreamReply | UpstreamStream: ...
+
+
+def _native(backend: Backend) -> NativeAnthropic | None:
+    return cast(NativeAnthropic, backend) if getattr(backend, "supports_native", False) else None
 
 
 def forward_messages(ex: Exchange, greq: GatewayRequest) -> Send:
     async def send(backend: Backend, upstream_model: str) -> UpstreamReply | UpstreamStream:
-        if isinstance(backend, NativeAnthropic):
+        native = _native(backend)
+        if native is not None:
             ex.extra["native"] = True
-            return await backend.send_native({**greq.body, "model": upstream_model}, greq.stream)
+            return await native.send_native({**greq.body, "model": upstream_model}, greq.stream, greq.headers)
         ex.extra["native"] = False
         try:
             body = to_openai_request(greq.body, upstream_model)

@@ -22,6 +22,7 @@ from gateway.errors import (
     BackendFailure,
     BadRequest,
     GatewayError,
+    NoBackendAvailable,
     RateLimited,
     StreamBroken,
     UpstreamError,
@@ -48,6 +49,8 @@ def json_response(content: bytes, status: int, headers: Mapping[str, str]) -> Re
 
 def error_for_failure(failure: BackendFailure) -> GatewayError:
     status = failure.status
+    if failure.kind == "circuit_open":
+        return NoBackendAvailable(failure.message)
     if status == 504:
         return UpstreamTimeout(failure.message)
     if status == 429:

@@ -81,7 +81,7 @@ def drive(url: str, cloud_fake: FakeOpenAI, local_fake: FakeOpenAI) -> Sent:
     sent.requests += 1
     sent.statuses.append(200)
     sent.add("local-llama", "local", usage.prompt_tokens, usage.completion_tokens)
-    cloud_fake.mode, cloud_fake.fail_times = "server_error", 1  # a fallback: cloud fails once
+    cloud_fake.mode, cloud_fake.fail_times = "server_error", 2  # a fallback: cloud fails, retried once, fails again
     raw = c.chat.completions.with_raw_response.create(model="gpt-4o", messages=CLEAN)  # type: ignore[arg-type]
     assert raw.headers["x-gateway-backend"] == "local"
     _record(sent, raw.headers, raw.parse().usage)

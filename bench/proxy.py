@@ -1,0 +1,231 @@
+"""Added latency and throughput of the gateway over calling the upstream directly.
+
+A static nginx answers a fixed chat.completion (and a 50-chunk SSE stream); wrk, in its own
+process, loads nginx directly and then through `gateway serve`, in the same run, at several
+concurrencies. Every run is bounded in time. See bench/README.md.
+
+    python bench/proxy.py                       # all cases, concurrency 1 8 32 64, 10 s each
+    python bench/proxy.py --cases cached --concurrency 1 32 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM = ("You are a helpful assistant for an engineering team. Answer precisely, prefer short code "
+          "examples, say when you are unsure, and never invent APIs. Use British spelling and keep "
+          "answers under two hundred words unless the user asks for more detail on the topic.")
+USER = ("I have a Python service that reads messages from a queue, transforms them and writes them "
+        "to a database. Under load the memory grows slowly until the container is killed. What are "
+        "the usual causes of such a leak in a long-running asyncio program, how would you find which "
+        "objects accumulate, and which tools would you use first? Please also mention how to make "
+        "sure the fix holds, for example with a soak test that runs for an hour in staging.")
+PII_USER = USER + " The on-call engineer is Margaret Thompson, reachable at margaret.thompson@example.com."
+COMPLETION = {"id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "bench",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Use tracemalloc first."},
+                           "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 180, "completion_tokens": 6, "total_tokens": 186}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sse_body() -> str:
+    chunks = []
+    for i in range(50):
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "bench",
+                 "choices": [{"index": 0, "delta": {"content": f"tok{i} "}, "finish_reason": None}]}
+        chunks.append("data: " + json.dumps(chunk) + "\n\n")
+    return "".join(chunks) + "data: [DONE]\n\n"
+
+
+def start_nginx(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+    (tmp / "chat.json").write_text(json.dumps(COMPLETION))
+    (tmp / "stream.txt").write_text(sse_body())
+    conf = f"""
+worker_processes 1; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp}; keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{port};
+    location = /v1/chat/completions {{
+      client_body_buffer_size 64k;
+      if ($http_x_bench_stream) {{ rewrite ^ /stream last; }}
+      default_type application/json; alias {tmp}/chat.json;
+      error_page 405 =200 $uri;
+    }}
+    location = /stream {{ internal; default_type text/event-stream; alias {tmp}/stream.txt;
+                          error_page 405 =200 $uri; }}
+  }}
+}}"""
+    (tmp / "nginx.conf").write_text(conf)
+    return subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+
+
+def write_config(tmp: Path, upstream: str) -> Path:
+    (tmp / "policy.yaml").write_text("""\
+version: 1
+default: local
+groups:
+  personal: [PERSON, EMAIL_ADDRESS, PHONE_NUMBER, STREET_ADDRESS, CREDIT_CARD, SECRET]
+guards:
+  - id: personal-stays-local
+    when: {entities: {any: [personal], min_score: 0.5}}
+    deny_zones: [cloud]
+routes:
+  - id: clean-to-cloud
+    when: {model: auto}
+    to: cloud
+    fallback: [local]
+""")
+    (tmp / "config.yaml").write_text(f"""\
+auth: {{allow_anonymous: true}}
+backends:
+  local-nginx: {{type: openai, zone: local, base_url: "{upstream}/v1"}}
+  cloud-nginx: {{type: openai, zone: cloud, base_url: "{upstream}/v1"}}
+models:
+  local: {{backend: local-nginx, model: bench-local}}
+  cloud: {{backend: cloud-nginx, model: bench-cloud, price: {{input: 2.5, output: 10}}}}
+classifier: {{workers: {os.cpu_count() or 1}}}
+policy: policy.yaml
+audit: {{path: "{tmp / 'audit.jsonl'}"}}
+""")
+    return tmp / "config.yaml"
+
+
+def wait_http(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+LUA = """
+local counter = 0
+local body_template = [[%s]]
+request = function()
+  counter = counter + 1
+  local body = body_template
+  if %s then body = string.gsub(body_template, "UNIQUE", tostring(counter) .. "-" .. tostring(math.random(1, 1e9))) end
+  return wrk.format("POST", "/v1/chat/completions", %s, body)
+end
+"""
+
+
+def lua_script(tmp: Path, case: str) -> Path:
+    user = PII_USER if case == "pii" else USER
+    if case == "unique":
+        user = "Request UNIQUE. " + user
+    body = json.dumps({"model": "auto", "messages": [{"role": "system", "content": SYSTEM},
+                                                     {"role": "user", "content": user}],
+                       "stream": case == "stream"})
+    headers = '{["Content-Type"]="application/json"' + (', ["x-bench-stream"]="1"' if case == "stream" else "") + "}"
+    path = tmp / f"{case}.lua"
+    path.write_text(LUA % (body, "true" if case == "unique" else "false", headers))
+    return path
+
+
+def run_wrk(url: str, script: Path, concurrency: int, duration: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t", str(min(concurrency, 2)), "-c", str(concurrency), "-d", f"{duration}s",
+                          "--latency", "--timeout", "5s", "-s", str(script), url],
+                         capture_output=True, text=True, timeout=duration + 30).stdout
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"p50": ms("50"), "p90": ms("90"), "p99": ms("99"), "rps": float(rps.group(1)) if rps else 0.0,
+            "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=["cached", "unique", "stream", "pii"],
+                        choices=["cached", "unique", "stream", "pii"])
+    parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32, 64])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--workers", type=int, default=1, help="gateway (uvicorn) workers")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed (apt-get install wrk nginx-light)", file=sys.stderr)
+            return 2
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        up_port, gw_port = free_port(), free_port()
+        upstream = f"http://127.0.0.1:{up_port}"
+        nginx = start_nginx(tmp, up_port)
+        config = write_config(tmp, upstream)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
+                                    "--port", str(gw_port), "--workers", str(args.workers),
+                                    "--log-level", "warning"],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_http(f"{upstream}/v1/chat/completions")
+            wait_http(f"http://127.0.0.1:{gw_port}/readyz")
+            print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
+                  f"gateway workers {args.workers}")
+            print(f"{'case':7} {'conc':>4} | {'direct p50':>10} {'p99':>7} {'rps':>8} | {'gateway p50':>11} "
+                  f"{'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | {'added p50':>9} {'added p99':>9} | {'RSS MB':>6}")
+            for case in args.cases:
+                script = lua_script(tmp, case)
+                for c in args.concurrency:
+                    direct = run_wrk(f"{upstream}/v1/chat/completions", script, c, args.duration)
+                    through = run_wrk(f"http://127.0.0.1:{gw_port}/v1/chat/completions", script, c, args.duration)
+                    print(f"{case:7} {c:>4} | {direct['p50']:>10.3f} {direct['p99']:>7.3f} {direct['rps']:>8.0f} | "
+                          f"{through['p50']:>11.3f} {through['p90']:>7.3f} {through['p99']:>7.3f} "
+                          f"{through['rps']:>8.0f} {through['errors']:>4.0f} | "
+                          f"{through['p50'] - direct['p50']:>9.3f} {through['p99'] - direct['p99']:>9.3f} | "
+                          f"{rss_mb(gateway.pid):>6.0f}", flush=True)
+            print("# latencies in ms; added = through the gateway minus direct, same run")
+        finally:
+            gateway.send_signal(signal.SIGINT)
+            try:
+                gateway.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                gateway.kill()
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
