@@ -20,7 +20,7 @@ _SUFFIX = (
 )
 _PREFIX = (
     r"Rue|Rua|Via|Viale|Vicolo|Calle|Carrer|Avenida|Avinguda|Paseo|Plaza|Praça|Piazza|Strada|"
-    r"Largo|Travessa|Estrada|Ulica|Ul\.|Chemin|Boulevard|Allée|Avenue|Place|Quai|Straße|Gasse|"
+    r"Largo|Travessa|Estrada|Ulica|[Uu]l\.|Chemin|Boulevard|Allée|Avenue|Place|Quai|Straße|Gasse|"
     r"Platz|Odos|Odós|Leoforos|Calea|Bulevardul|Strada|Ulitsa|Utca"
 )
 _WORD_SUFFIX = (

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import spacy
 import tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -91,6 +91,24 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return self._extract(pattern_text).fqdn != ""
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+class AnyCaseIbanRecognizer(IbanRecognizer):
+    """Presidio's IBAN recognizer (upper case only) also run on lower-case text, with offsets
+    kept: only ASCII letters are upper-cased."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        upper = text.translate(_ASCII_UPPER)
+        if upper != text:
+            seen = {(r.start, r.end) for r in results}
+            results += [r for r in super().analyze(upper, entities, nlp_artifacts, regex_flags)
+                        if (r.start, r.end) not in seen]
+        return results
+
+
 @dataclass
 class Engine:
     analyzer: AnalyzerEngine
@@ -103,7 +121,7 @@ def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
         OfflineEmailRecognizer(),
         PhoneRecognizer(),
         CreditCardRecognizer(),
-        IbanRecognizer(),
+        AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),

@@ -93,8 +93,7 @@ _LOWER_AMBIGUOUS = frozenset(
 )
 _NOT_SURNAMES = frozenset({"Street", "Avenue", "Road", "University", "College", "School", "Company",
                            "Inc", "Ltd", "Corp", "Group", "Bank", "Hospital", "Day", "City"})
-_NOT_PERSON_LABELS = frozenset({"LOCATION", "GPE", "LOC", "DATE_TIME", "NRP", "NORP", "FAC", "ORG",
-                                "ORGANIZATION", "DATE", "EVENT", "PRODUCT", "WORK_OF_ART", "LANGUAGE"})
+_NOT_PERSON_LABELS = frozenset({"LOCATION", "GPE", "LOC", "DATE_TIME", "NRP", "NORP", "DATE", "LANGUAGE"})
 
 
 @dataclass(frozen=True)
@@ -206,8 +205,8 @@ class NameRecognizer(EntityRecognizer):
 
     def _not_other_entities(self, results: list[RecognizerResult], nlp_artifacts: NlpArtifacts | None
                             ) -> list[RecognizerResult]:
-        """Drop candidates that spaCy labelled as something other than a person, unless that
-        starts with a given name common in English-speaking countries."""
+        """Drop one-word candidates inside what spaCy labelled a place, a date or a group, unless
+        that starts with a given name common in English-speaking countries."""
         if nlp_artifacts is None or not nlp_artifacts.entities:
             return results
         others = [(e.start_char, e.end_char, e.text) for e in nlp_artifacts.entities if e.label_ in _NOT_PERSON_LABELS]
@@ -215,7 +214,7 @@ class NameRecognizer(EntityRecognizer):
             return results
         english = self._given.english
         return [r for r in results if not any(s <= r.start and r.end <= e and t.split()[0] not in english
-                                              for s, e, t in others)]
+                                              and r.end - r.start == len(t.split()[0]) for s, e, t in others)]
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(ENTITY, start, end, score, recognition_metadata={
