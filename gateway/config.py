@@ -100,6 +100,7 @@ class ClassifierConfig(Strict):
     timeout: float = Field(5.0, gt=0)
     cache_size: int = Field(10000, ge=0)
     workers: int = Field(1, ge=0)
+    enabled: bool = True
 
 
 class AuditConfig(Strict):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
@@ -14,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.api import schemas
-from gateway.api.pipeline import dispatch, prepare, start_exchange
+from gateway.api.build import LoopClassify
+from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
 from gateway.api.respond import error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
@@ -29,15 +31,24 @@ from gateway.request import Endpoint
 log = logging.getLogger("gateway")
 
 
-def create_app(gw: Gateway, lifespan_hooks: list[Callable[[], Awaitable[None]]] | None = None) -> FastAPI:
+def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
+    """The ASGI app. ``watch_signals``: reload the policy on SIGHUP (main thread only)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gw.classifier.start()
-        for hook in lifespan_hooks or []:
-            await hook()
+        loop = asyncio.get_running_loop()
+        if isinstance(gw.policies.classify, LoopClassify):
+            gw.policies.classify.loop = loop
+        stop_watching = asyncio.Event()
+        watcher = loop.create_task(gw.policies.watch(stop_event=stop_watching))
+        if watch_signals:
+            gw.policies.install_sighup(loop)
         try:
             yield
         finally:
+            stop_watching.set()
+            watcher.cancel()
             for backend in gw.backends.values():
                 await backend.aclose()
             await gw.classifier.aclose()
@@ -59,7 +70,7 @@ def create_app(gw: Gateway, lifespan_hooks: list[Callable[[], Awaitable[None]]] 
             if decision.action == "refuse":
                 raise NoBackendAvailable(decision.message or
                                          "no backend allowed by the policy can serve this request")
-            result = await dispatch(gw, ex, greq)
+            result = await dispatch(gw, ex, forward_openai(ex, greq))
             if isinstance(result, UpstreamStream):
                 return stream_response(gw, ex, result)
             return reply_response(gw, ex, result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -16,6 +17,8 @@ from gateway.config import Config, resolve_secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.policy.store import PolicyStore
+from gateway.request import GatewayRequest, text_parts
+from gateway.signals import Signals
 
 log = logging.getLogger("gateway")
 
@@ -29,20 +32,41 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
         log.warning("%s", warning)
     metrics = Metrics(registry or CollectorRegistry(auto_describe=True))
     backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
-    store = PolicyStore(config, on_reload=lambda result, version: _on_reload(metrics, result, version))
-    metrics.set_policy_version(store.current.version)
+    classifier = classifier or ClassifyService(config.classifier)
+    policy_path = config.resolve_path(config.policy)
+    store = PolicyStore.open(config, path=policy_path, tests_dir=policy_path.parent / "tests",
+                             classify=LoopClassify(classifier),
+                             on_reload=lambda result, version: _on_reload(metrics, result, version))
     return Gateway(
         config=config,
         secrets=secrets,
         backends=backends,
-        classifier=classifier or ClassifyService(config.classifier),
+        classifier=classifier,
         policies=store,
         metrics=metrics,
         audit=AuditLog(config.audit.path),
     )
 
 
-def _on_reload(metrics: Metrics, result: str, version: str | None) -> None:
+class LoopClassify:
+    """The detector as the synchronous callable that policy tests need at reload time.
+
+    Reloads run in a worker thread; this hands the classification to the server's event loop
+    (bound at startup) and waits for it."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self._classifier = classifier
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self, request: GatewayRequest) -> Signals:
+        if self.loop is None:
+            raise RuntimeError("the detector is not running yet")
+        parts, opaque = text_parts(request.endpoint, request.body)
+        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(parts, opaque), self.loop)
+        return future.result(timeout=60)
+
+
+def _on_reload(metrics: Metrics, result: str, version: str) -> None:
     metrics.policy_reloads.labels(result=result).inc()
-    if result == "success" and version is not None:
+    if result == "success":
         metrics.set_policy_version(version)

@@ -4,6 +4,7 @@ reading the body; responses are built in :mod:`gateway.api.respond`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,9 +14,9 @@ from gateway.api.auth import authenticate
 from gateway.api.body import parse_json, read_body, validate
 from gateway.api.headers import request_id
 from gateway.api.state import Gateway
-from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, ModelNotFound, NoBackendAvailable
-from gateway.policy.evaluate import Decision, evaluate, zone_allowed
+from gateway.policy import Decision, evaluate, zone_allowed
 from gateway.request import Endpoint, GatewayRequest, text_parts
 from gateway.signals import Signals
 
@@ -66,24 +67,36 @@ async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest
     chars = sum(len(p.text) for p in parts)
     ex.signals = replace(signals, prompt_tokens=max(signals.prompt_tokens, chars // 4))
     ex.decision = evaluate(gw.policies.current, ex.signals, greq)
-    for guard in ex.decision.guards:
-        for zone in ex.decision.denied_zones:
-            gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
+    for guard, zone in ex.decision.denials:
+        gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
     for entity_type, count in ex.decision.entities.items():
         gw.metrics.entities.labels(entity_type=entity_type).inc(count)
     return greq
 
 
-async def dispatch(gw: Gateway, ex: Exchange, greq: GatewayRequest,
-                   body_for: Any = None) -> UpstreamReply | UpstreamStream:
+Send = Callable[[Backend, str], Awaitable[UpstreamReply | UpstreamStream]]
+
+
+def forward_openai(ex: Exchange, greq: GatewayRequest) -> Send:
+    """Send the client's OpenAI body as it is, with the upstream model name set."""
+    forward = {h: greq.headers[h] for h in FORWARD_HEADERS if h in greq.headers}
+
+    async def send(backend: Backend, upstream_model: str) -> UpstreamReply | UpstreamStream:
+        body = {**greq.body, "model": upstream_model}
+        return await backend.send(UpstreamCall(ex.endpoint, body, greq.stream, forward))
+
+    return send
+
+
+async def dispatch(gw: Gateway, ex: Exchange, send: Send) -> UpstreamReply | UpstreamStream:
     """Send to the decision's target, then to its fallbacks, in order. Every hop checks the
     zone invariant again, independently of how the target was chosen."""
     decision = ex.decision
     assert decision is not None
-    forward = {h: greq.headers[h] for h in FORWARD_HEADERS if h in greq.headers}
     last: BackendFailure | None = None
     previous: str | None = None
-    for name in (decision.model, *decision.fallbacks):
+    candidates = (decision.model, *decision.fallbacks) if decision.model else ()
+    for name in candidates:
         model_cfg = gw.config.models.get(name)
         if model_cfg is None:
             continue
@@ -93,11 +106,10 @@ async def dispatch(gw: Gateway, ex: Exchange, greq: GatewayRequest,
         if previous is not None:
             gw.metrics.fallbacks.labels(from_backend=previous, to_backend=backend.name).inc()
         previous = backend.name
-        body = {**greq.body, "model": model_cfg.model}
         ex.served_model, ex.backend, ex.zone = name, backend.name, backend.zone
         t = time.perf_counter()
         try:
-            return await backend.send(UpstreamCall(ex.endpoint, body, greq.stream, forward))
+            return await send(backend, model_cfg.model)
         except BackendFailure as failure:
             gw.metrics.backend_errors.labels(backend=backend.name, kind=failure.kind).inc()
             last = failure

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Protocol
 
 import orjson
 from starlette.responses import Response, StreamingResponse
@@ -38,7 +38,8 @@ def exchange_headers(ex: Exchange) -> dict[str, str]:
     d = ex.decision
     if d is None:
         return {"x-gateway-request-id": ex.request_id}
-    return decision_headers(ex.request_id, d.route, ex.backend or d.backend, ex.zone or d.zone, d.entities)
+    return decision_headers(ex.request_id, d.route, ex.backend or d.backend or "", ex.zone or d.zone or "",
+                            d.entities)
 
 
 def json_response(content: bytes, status: int, headers: Mapping[str, str]) -> Response:
@@ -75,26 +76,35 @@ def error_response(gw: Gateway, ex: Exchange, exc: Exception, anthropic: bool = 
     return json_response(orjson.dumps(body), exc.status, headers)
 
 
-def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply) -> Response:
-    usage = None
-    try:
-        usage = usage_from_openai(orjson.loads(reply.body).get("usage"))
-    except (orjson.JSONDecodeError, AttributeError):
-        pass
+def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply, usage: Usage | None = None) -> Response:
+    if usage is None:
+        try:
+            usage = usage_from_openai(orjson.loads(reply.body).get("usage"))
+        except (orjson.JSONDecodeError, AttributeError):
+            pass
     finish(gw, ex, reply.status, usage)
     return json_response(reply.body, reply.status, {**reply.headers, **exchange_headers(ex)})
 
 
-def stream_response(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> StreamingResponse:
+def stream_response(gw: Gateway, ex: Exchange, stream: UpstreamStream, anthropic: bool = False) -> StreamingResponse:
     headers = {**stream.headers, **exchange_headers(ex), **SSE_HEADERS}
-    return StreamingResponse(relay(gw, ex, stream), status_code=200, headers=headers,
+    sniffer: Sniffer = AnthropicSniffer() if anthropic else UsageSniffer()
+    on_error = anthropic_sse_error if anthropic else sse_error
+    return StreamingResponse(relay(gw, ex, stream, sniffer, on_error), status_code=200, headers=headers,
                              media_type="text/event-stream")
 
 
-async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> AsyncIterator[bytes]:
-    """Yield upstream bytes as they arrive. Watch the tail for ``[DONE]`` and sniff ``usage``
+class Sniffer(Protocol):
+    done: bool
+    usage: Usage | None
+
+    def feed(self, chunk: bytes) -> None: ...
+
+
+async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream, sniffer: Sniffer,
+                on_error: Callable[[str, str], bytes]) -> AsyncIterator[bytes]:
+    """Yield upstream bytes as they arrive. Watch for the end marker and sniff ``usage``
     without re-serialising anything."""
-    sniffer = UsageSniffer()
     status = 200
     first = True
     wait_started = time.perf_counter()
@@ -112,11 +122,11 @@ async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> AsyncItera
         if not sniffer.done:
             status = 502
             gw.metrics.backend_errors.labels(backend=ex.backend or "", kind="truncated").inc()
-            yield sse_error("the upstream stream ended before it was complete", "upstream_error")
+            yield on_error("the upstream stream ended before it was complete", "upstream_error")
     except StreamBroken as broken:
         status = 504 if broken.kind == "timeout" else 502
         gw.metrics.backend_errors.labels(backend=ex.backend or "", kind=broken.kind).inc()
-        yield sse_error(broken.message, "upstream_timeout" if broken.kind == "timeout" else "upstream_error")
+        yield on_error(broken.message, "upstream_timeout" if broken.kind == "timeout" else "upstream_error")
     finally:
         await stream.aclose()
         finish(gw, ex, status, sniffer.usage)
@@ -125,6 +135,63 @@ async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream) -> AsyncItera
 def sse_error(message: str, code: str) -> bytes:
     body = {"error": {"message": message, "type": "upstream_error", "code": code, "param": None}}
     return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+def anthropic_sse_error(message: str, code: str) -> bytes:
+    kind = "timeout_error" if code == "upstream_timeout" else "api_error"
+    body = {"type": "error", "error": {"type": kind, "message": message}}
+    return b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
+
+
+class AnthropicSniffer:
+    """The end (``message_stop`` or an ``error`` event) and the usage of an Anthropic stream."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self.done = False
+        self._prompt = 0
+        self._completion = 0
+        self._seen_usage = False
+
+    @property
+    def usage(self) -> Usage | None:
+        return Usage(self._prompt, self._completion) if self._seen_usage else None
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        if b"message_stop" in data or b"event: error" in data:
+            self.done = True
+        cut = data.rfind(b"\n\n")
+        if cut < 0:
+            self._tail = data[-65536:]
+            return
+        complete, self._tail = data[:cut], data[cut + 2:]
+        if b'"usage"' not in complete:
+            return
+        for event in complete.split(b"\n\n"):
+            if b'"usage"' not in event:
+                continue
+            for line in event.splitlines():
+                if not line.startswith(b"data:"):
+                    continue
+                try:
+                    parsed: Any = orjson.loads(line[5:])
+                except orjson.JSONDecodeError:
+                    continue
+                self._read(parsed)
+
+    def _read(self, parsed: Any) -> None:
+        if not isinstance(parsed, dict):
+            return
+        holder = parsed.get("message") if parsed.get("type") == "message_start" else parsed
+        usage = holder.get("usage") if isinstance(holder, dict) else None
+        if not isinstance(usage, dict):
+            return
+        self._seen_usage = True
+        if isinstance(usage.get("input_tokens"), int):
+            self._prompt = usage["input_tokens"] + int(usage.get("cache_read_input_tokens") or 0)
+        if isinstance(usage.get("output_tokens"), int):
+            self._completion = usage["output_tokens"]
 
 
 class UsageSniffer:
@@ -138,8 +205,8 @@ class UsageSniffer:
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
-        if b"[DONE]" in data:
-            self.done = True
+        if b"[DONE]" in data or b'data: {"error"' in data:
+            self.done = True  # the end marker, or the upstream's own error event
         cut = data.rfind(b"\n\n")
         if cut < 0:
             self._tail = data[-65536:]

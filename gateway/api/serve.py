@@ -17,4 +17,4 @@ app_factory_env = "GATEWAY_CONFIG_PATH"
 def app_from_env() -> FastAPI:
     config = load_config(os.environ[app_factory_env])
     gw = build_gateway(config, os.environ)
-    return create_app(gw)
+    return create_app(gw, watch_signals=True)

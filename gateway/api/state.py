@@ -9,7 +9,7 @@ from gateway.backends.base import Backend
 from gateway.config import Config, Secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
-from gateway.policy.evaluate import Policy
+from gateway.policy import PolicyStore
 from gateway.request import TextPart
 from gateway.signals import Signals
 
@@ -25,17 +25,12 @@ class Classifier(Protocol):
     async def aclose(self) -> None: ...
 
 
-class PolicySource(Protocol):
-    @property
-    def current(self) -> Policy: ...
-
-
 @dataclass
 class Gateway:
     config: Config
     secrets: Secrets
     backends: dict[str, Backend]
     classifier: Classifier
-    policies: PolicySource
+    policies: PolicyStore
     metrics: Metrics
     audit: AuditLog

@@ -61,29 +61,31 @@ def compile_condition(cond: Condition | None, groups: Mapping[str, frozenset[str
     """One matcher for a whole condition; a map of several keys is their conjunction."""
     if cond is None:
         return _always
+    # Cheap tests first: a conjunction stops at the first False (order does not change the
+    # three-valued result).
     parts: list[Matcher] = []
-    if cond.all_ is not None:
-        parts.append(_all([compile_condition(c, groups, min_score) for c in cond.all_]))
-    if cond.any_ is not None:
-        parts.append(_any([compile_condition(c, groups, min_score) for c in cond.any_]))
-    if cond.not_ is not None:
-        parts.append(_not(compile_condition(cond.not_, groups, min_score)))
-    if cond.entities is not None:
-        parts.append(_entities(cond.entities, groups, min_score))
     if cond.model is not None:
         parts.append(_text(cond.model, lambda f: f.model))
+    if cond.endpoint is not None:
+        parts.append(_text(cond.endpoint, lambda f: f.endpoint))
     if cond.team is not None:
         parts.append(_text(cond.team, lambda f: f.team))
     if cond.key is not None:
         parts.append(_text(cond.key, lambda f: f.key))
-    if cond.endpoint is not None:
-        parts.append(_text(cond.endpoint, lambda f: f.endpoint))
     for name, ops in (cond.header or {}).items():
         parts.append(_text(ops, lambda f, n=name: f.headers.get(n)))  # type: ignore[misc]
     if cond.prompt_tokens is not None:
         parts.append(_number(cond.prompt_tokens))
     if cond.language is not None:
         parts.append(_languages(cond.language))
+    if cond.entities is not None:
+        parts.append(_entities(cond.entities, groups, min_score))
+    if cond.all_ is not None:
+        parts.append(_all([compile_condition(c, groups, min_score) for c in cond.all_]))
+    if cond.any_ is not None:
+        parts.append(_any([compile_condition(c, groups, min_score) for c in cond.any_]))
+    if cond.not_ is not None:
+        parts.append(_not(compile_condition(cond.not_, groups, min_score)))
     if not parts:
         return _always
     return parts[0] if len(parts) == 1 else _all(parts)

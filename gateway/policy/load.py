@@ -65,11 +65,15 @@ def load_policy_text(text: str, config: Config, file: str = "<policy>") -> Polic
     try:
         spec = PolicySpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain_validation(exc, linemap)) from None
+        raise ConfigError(_by_line(_explain_validation(exc, linemap))) from None
     problems = [*_check_references(spec, config, linemap), *_lint(spec, config, linemap)]
     if problems:
-        raise ConfigError(sorted(problems, key=lambda p: (p.line or 0, p.key)))
+        raise ConfigError(_by_line(problems))
     return _compile(spec, config, text, file)
+
+
+def _by_line(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.key))
 
 
 def _explain_validation(exc: ValidationError, linemap: LineMap) -> list[ConfigProblem]:

@@ -90,6 +90,11 @@ class PolicyStore:
         return self._policy
 
     @property
+    def classify(self) -> Classify | None:
+        """The classifier that request-based policy tests use at reload."""
+        return self._classify
+
+    @property
     def path(self) -> Path:
         return self._path
 

@@ -24,6 +24,7 @@ caller injects; without one it is reported as an error, never as passed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +186,8 @@ def _load_test_file(path: Path) -> tuple[PolicyTestFile, dict[int, int | None]]:
     try:
         spec = PolicyTestFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc, linemap)) from None
+        raise ConfigError([dataclasses.replace(p, message=p.message.removeprefix("Value error, "))
+                           for p in problems_from_validation(exc, linemap)]) from None
     lines = {i: linemap.line_of(("cases", i)) for i in range(len(spec.cases))}
     lines[-1] = linemap.line_of(("policy",))
     return spec, lines

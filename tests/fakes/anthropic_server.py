@@ -38,7 +38,8 @@ def error_body(kind: str, message: str) -> dict[str, Any]:
 
 
 def sse(event: dict[str, Any]) -> bytes:
-    return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+    name = str(event["type"]).encode()
+    return b"event: " + name + b"\ndata: " + orjson.dumps(event) + b"\n\n"
 
 
 @dataclass

@@ -19,9 +19,9 @@ from .anthropic_server import FakeAnthropic
 from .openai_server import FakeOpenAI
 from .server import serve, unused_url
 
-WEATHER_TOOL: dict[str, Any] = {"name": "get_weather", "description": "Weather for a city",
+WEATHER_TOOL: Any = {"name": "get_weather", "description": "Weather for a city",
                                 "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}
-OPENAI_TOOL: dict[str, Any] = {"type": "function", "function": {
+OPENAI_TOOL: Any = {"type": "function", "function": {
     "name": "get_weather", "parameters": WEATHER_TOOL["input_schema"]}}
 
 
@@ -72,7 +72,7 @@ def test_anthropic_tool_use_stream_and_follow_up(fake_anthropic: FakeAnthropic) 
     assert follow.stop_reason == "end_turn"
     named = client.messages.create(model="m", max_tokens=100, messages=HELLO,
                                    tools=[WEATHER_TOOL, {**WEATHER_TOOL, "name": "other"}],
-                                   tool_choice={"type": "tool", "name": "other"})
+                                   tool_choice={"type": "tool", "name": "other"})  # type: ignore[call-overload]
     assert named.content[-1].type == "tool_use" and named.content[-1].name == "other"
 
 
@@ -202,8 +202,8 @@ def test_openai_chat_stream_with_usage_and_tools(fake_openai: FakeOpenAI) -> Non
         final = stream.get_final_completion()
     calls = final.choices[0].message.tool_calls
     assert final.choices[0].finish_reason == "tool_calls" and calls
-    assert calls[0].function.name == "get_weather"  # type: ignore[union-attr]
-    assert calls[0].function.arguments == '{"city":"Paris","unit":"celsius"}'  # type: ignore[union-attr]
+    assert calls[0].function.name == "get_weather"
+    assert calls[0].function.arguments == '{"city":"Paris","unit":"celsius"}'
 
 
 def test_openai_completions_embeddings_models(fake_openai: FakeOpenAI) -> None:

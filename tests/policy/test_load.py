@@ -129,8 +129,8 @@ def test_thresholds_outside_unit_interval() -> None:
         """)
     assert out == [
         "policy.yaml:3: min_score: Input should be less than or equal to 1",
-        "policy.yaml:6: guards[0].when.entities.min_score: Input should be greater than or equal to 0",
         "policy.yaml:6: guards[0].when.entities.min_count: Input should be greater than or equal to 1",
+        "policy.yaml:6: guards[0].when.entities.min_score: Input should be greater than or equal to 0",
     ]
 
 

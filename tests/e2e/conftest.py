@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import (
+    DEFAULT_POLICY,
+    RunningGateway,
+    SessionClassifier,
+    run_gateway,
+    start_session_classifier,
+    write_config,
+)
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import serve
+
+
+@pytest.fixture
+def local_fake() -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI(api_key="test-local-key", models=["llama-3.1-8b"])
+    with serve(fake.app) as url:
+        fake.base_url = url
+        yield fake
+
+
+@pytest.fixture
+def cloud_fake() -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI(api_key="test-openai-key")
+    with serve(fake.app) as url:
+        fake.base_url = url
+        yield fake
+
+
+@pytest.fixture
+def anthropic_fake() -> Iterator[FakeAnthropic]:
+    fake = FakeAnthropic(api_key="test-anthropic-key")
+    with serve(fake.app) as url:
+        fake.base_url = url
+        yield fake
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, local_fake: FakeOpenAI, cloud_fake: FakeOpenAI,
+            classifier: SessionClassifier) -> Iterator[RunningGateway]:
+    path = write_config(tmp_path, local_url=local_fake.base_url, cloud_url=cloud_fake.base_url,
+                        policy=DEFAULT_POLICY)
+    with run_gateway(path, classifier) as gw:
+        yield gw
