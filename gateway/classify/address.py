@@ -66,7 +66,8 @@ PATTERNS = (
     Pattern("unit", r"\b" + _UNIT + r"\b", 0.55),
     Pattern("unit lower", r"(?i)\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d+[a-z]?\b", 0.55),
     Pattern("po box", r"(?i)\bP\.?\s?O\.?\s?Box\s+\d+\b", 0.6),
-    Pattern("military", r"(?i)\b(?:PSC|Unit|USNS|USNV|USS|USCGC)\s+[\w ]{1,20},?\s+Box\s+\d+(?:\s+[AF]PO\s+A[AEP]\s+\d{5})?", 0.8),
+    Pattern("military",
+            r"(?i)\b(?:PSC|Unit|USNS|USNV|USS|USCGC)\s+[\w ]{1,20},?\s+Box\s+\d+(?:\s+[AF]PO\s+A[AEP]\s+\d{5})?", 0.8),
     Pattern("apo fpo", r"(?i)\b[ADF]PO\s+A[AEP]\s+\d{5}\b", 0.7),
 )
 

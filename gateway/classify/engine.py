@@ -100,12 +100,14 @@ class AnyCaseIbanRecognizer(IbanRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        # Presidio annotates these two as required but handles None (its own callers pass it).
+        results: list[RecognizerResult] = super().analyze(
+            text, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
         upper = text.translate(_ASCII_UPPER)
         if upper != text:
             seen = {(r.start, r.end) for r in results}
-            results += [r for r in super().analyze(upper, entities, nlp_artifacts, regex_flags)
-                        if (r.start, r.end) not in seen]
+            more = super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+            results += [r for r in more if (r.start, r.end) not in seen]
         return results
 
 

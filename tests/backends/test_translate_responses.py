@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (wire-format fixtures read best one object per line)
+
 """Responses and streams, both directions, checked against the official SDKs' own models."""
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from tests.e2e.harness import (
     RunningGateway,
     SessionClassifier,
     run_gateway,
-    start_session_classifier,
     write_config,
 )
 from tests.fakes.anthropic_server import FakeAnthropic
