@@ -75,7 +75,21 @@ _CONTINUATION = re.compile(
     r"\s*(?:,|['’]s\b|\s(?:is|was|has|had|and|said|says|will|would|can|could|did|does|told|asked|"
     r"wants|wanted|went|lives|lived|works|worked|loves|likes)\b)"
 )
-_SENTENCE_END = re.compile(r"(?:^|(?<!\b[A-Z])[.!?:;\"“”()\[\]\n]|^\W+)\s*$")
+_SENTENCE_PUNCT = frozenset('.!?:;"“”()[]')
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether ``start`` opens a sentence, a line or the text (looks back a few characters only)."""
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        if text[i] == "\n":
+            return True
+        i -= 1
+    if i < 0:
+        return True
+    if text[i] == "." and i >= 1 and text[i - 1].isupper() and (i < 2 or not text[i - 2].isalnum()):
+        return False  # an initial: "Vide A. Persson"
+    return text[i] in _SENTENCE_PUNCT
 # Words that start sentences or headings and are also given names in the lexicon.
 _NOT_NAMES = frozenset(
     {"Will", "May", "June", "April", "August", "Hope", "Grace", "Joy", "Faith", "Art", "Bill", "Love",
@@ -178,7 +192,7 @@ class NameRecognizer(EntityRecognizer):
                 name = m.group("name")
                 if lexicon and name not in given:
                     continue
-                if _SENTENCE_END.search(text, 0, m.start()) and not _CONTINUATION.match(text, m.end()):
+                if _sentence_initial(text, m.start()) and not _CONTINUATION.match(text, m.end()):
                     continue
                 out.append(self._result(m.start(), m.end(), self._single_score))
         if not any(ch.isupper() for ch in text):

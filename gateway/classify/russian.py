@@ -64,7 +64,7 @@ class RussianNer:
                 words = span.text.split()
                 if len(words) == 1 and self._morph.parse(words[0])[0].tag.POS not in _NAME_POS:
                     continue
-                if _EPONYM.search(text, 0, span.start) or (
+                if _EPONYM.search(text[max(0, span.start - 40):span.start]) or (
                         len(words) > 1 and self._morph.parse(words[-1])[0].normal_form in _EPITHET):
                     score = PUBLIC_FIGURE_SCORE
             out.append(Span(kind, span.start, span.stop, score))
