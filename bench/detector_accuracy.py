@@ -137,6 +137,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--vanilla", action="store_true", help="score vanilla Presidio instead")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--half", choices=("even", "odd"),
+                    help="only texts with even / odd index (tune on one half, check on the other)")
     ap.add_argument("--misses", help="print texts with this gold type that were not flagged (FP: false flags)")
     args = ap.parse_args()
     cfg = ClassifierConfig()
@@ -149,6 +151,10 @@ def main() -> None:
             return list(detector.scan(text).spans)
 
     synth, ru = load_synth(), load_ru()
+    if args.half:
+        keep = 0 if args.half == "even" else 1
+        synth = synth[keep::2]
+        ru = ru[keep::2]
     if args.limit:
         synth = synth[: args.limit]
     evaluate("presidio synth v2", synth, scan, args.misses)

@@ -29,7 +29,8 @@ from gateway.config import ClassifierConfig  # noqa: E402
 
 def corpus() -> list[str]:
     synth = json.loads((DATA / "pii" / "presidio_synth_dataset_v2.json").read_text())
-    mt = [json.loads(line)["turns"][0] for line in (DATA / "prompts" / "mt_bench_questions.jsonl").read_text().splitlines()]
+    lines = (DATA / "prompts" / "mt_bench_questions.jsonl").read_text().splitlines()
+    mt = [json.loads(line)["turns"][0] for line in lines]
     texts: list[str] = []
     for i in range(max(len(synth), len(mt))):
         if i < len(mt):
@@ -105,9 +106,9 @@ def main() -> None:
     print(f"{'case':22} {'ours p50':>9} {'p95':>8} {'vanilla p50':>12} {'p95':>8} {'ratio p50':>10} {'ratio p95':>10}")
     for name, ours, van, n in cases:
         it = iter(range(10**6))
-        o = timed(lambda ours=ours, it=it: ours(next(it) % n), n)
+        o = timed(lambda ours=ours, it=it, n=n: ours(next(it) % n), n)
         it2 = iter(range(10**6))
-        v = timed(lambda van=van, it2=it2: van(next(it2) % n), n)
+        v = timed(lambda van=van, it2=it2, n=n: van(next(it2) % n), n)
         o50, o95, v50, v95 = pct(o, 0.5), pct(o, 0.95), pct(v, 0.5), pct(v, 0.95)
         print(f"{name:22} {1000 * o50:8.1f}ms {1000 * o95:7.1f}ms {1000 * v50:11.1f}ms {1000 * v95:7.1f}ms "
               f"{o50 / v50:10.2f} {o95 / v95:10.2f}")

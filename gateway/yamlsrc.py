@@ -82,7 +82,7 @@ def lines_file(loader: _Loader) -> str:
 def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
     linemap = LineMap(file)
     loader = _Loader(text)
-    loader.name = file  # type: ignore[attr-defined]
+    loader.name = file  # type: ignore[attr-defined,unused-ignore]
     try:
         node = loader.get_single_node()
         if node is None:

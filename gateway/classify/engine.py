@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import spacy
 import tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -70,8 +70,13 @@ class NerOnlyNlpEngine(SpacyNlpEngine):
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
-        return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc],
-                            lemmas=[t.lower_ for t in doc], nlp_engine=self, language=language, scores=scores)
+        lemmas = [t.lower_ for t in doc]
+        artifacts = NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc],
+                                 lemmas=lemmas, nlp_engine=self, language=language, scores=scores)
+        # Presidio drops stop words from the context keywords, and spaCy's English list holds
+        # context words that matter here ("call", "name"): keep every word instead.
+        artifacts.keywords = [w for w in lemmas if any(ch.isalpha() for ch in w)]
+        return artifacts
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -86,6 +91,26 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return self._extract(pattern_text).fqdn != ""
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+class AnyCaseIbanRecognizer(IbanRecognizer):
+    """Presidio's IBAN recognizer (upper case only) also run on lower-case text, with offsets
+    kept: only ASCII letters are upper-cased."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        # Presidio annotates these two as required but handles None (its own callers pass it).
+        results: list[RecognizerResult] = super().analyze(
+            text, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        upper = text.translate(_ASCII_UPPER)
+        if upper != text:
+            seen = {(r.start, r.end) for r in results}
+            more = super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+            results += [r for r in more if (r.start, r.end) not in seen]
+        return results
+
+
 @dataclass
 class Engine:
     analyzer: AnalyzerEngine
@@ -98,7 +123,7 @@ def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
         OfflineEmailRecognizer(),
         PhoneRecognizer(),
         CreditCardRecognizer(),
-        IbanRecognizer(),
+        AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),

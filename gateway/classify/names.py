@@ -1,20 +1,28 @@
 """``PERSON`` beyond what spaCy's small English model finds.
 
-``en_core_web_sm`` misses many names, most of all foreign ones and names without context.
-This recognizer adds two cheap signals, both independent of any benchmark:
+``en_core_web_sm`` misses many names, most of all foreign ones, names without context and names
+in uncased text. This recognizer adds cheap signals, all independent of any benchmark:
 
 * a lexicon of given names (the ~46,000 international first names that the ``gender-guesser``
   package ships): a known given name followed by a capitalised word (``Krisztián Szöllösy``,
-  ``Maria J. Lopez``) is a full name;
-* context: a capitalised word after ``my name is``, ``Dear``, ``Mr.``, ``Dr.``, «меня зовут» ...
+  ``Maria J. Lopez``) is a full name; a known given name alone is a name inside a sentence, or at
+  its start when a person-like continuation follows (``Scott is``, ``Anna, can you``);
+* surname morphology: capitalised words with typical surname endings (``-ov``, ``-eva``,
+  ``-vich``, ``-ski``, ``-sson``, ``-dóttir``, ``-poulos``, ``-enko``, ``-escu``, ...);
+* context: a word after ``my name is``, ``name:``, ``call me``, ``Dear``, ``Mr.``, ``Dr.`` ...
+  (lower case accepted after naming phrases), and ``X's daughter`` / ``wife`` / ``boss`` ...;
+* uncased text (no capital letter at all): a given name common in English-speaking countries
+  followed by another word is a full name.
 
-Famous people are still names; the score (0.6 lexicon, 0.65 context) is over the policy
-threshold on purpose: a full name is personal data unless known to be public.
+Candidates that spaCy labels as a place, a date or a group (``Argentina``) are dropped.
+Famous people are still names; the scores (0.55-0.65) are over the policy threshold on purpose:
+a name is personal data unless known to be public.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from importlib import resources
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -24,15 +32,64 @@ from spacy.lang.en.stop_words import STOP_WORDS
 ENTITY = "PERSON"
 
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’\-]+"
+_ANY = r"[^\W\d_][\w'’\-]*"
 _FULL = re.compile(
     r"(?<![\w.])(?P<first>" + _WORD + r")(?:\s+(?P<mid>[A-Z]\.?|" + _WORD + r"))?\s+(?P<last>" + _WORD + r")(?!\w)"
 )
 _CONTEXT = re.compile(
     r"(?:(?i:my name is|my name's|name:|i am called|this is|signed,?|regards,?|sincerely,?|dear|"
     r"hi|hello|contact|patient|client|customer|employee|applicant)"
-    r"|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Prof\.?|Sir|Madam)\s+"
+    r"|(?i:mr|mrs|ms|mx|dr|prof)\.|Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Madam)\s+"
     r"(?P<name>" + _WORD + r"(?:\s+(?:[A-Z]\.\s*)?" + _WORD + r"){0,2})"
 )
+# After these the next word is a name even in lower case ("my name is vitoria").
+_NAMING = re.compile(
+    r"(?i:\b(?:my name is|my name's|name is|name:|name\?|names are|surname is|nickname is|"
+    r"first name is|last name is|maiden name is))\s+(?P<name>" + _ANY + r"(?:\s+(?:\w\.?\s+)?" + _ANY + r"){0,2})"
+)
+# After these only a capitalised word or a known given name ("call me Csanád", "named him Luís").
+_WEAK_NAMING = re.compile(
+    r"(?i:\b(?:call me|called me|named|call him|call her|known as|goes by|(?:mr|mrs|ms|mx|dr|prof)\.?|"
+    r"miss|mister|madam|dear))\s+(?:(?:him|her|them|it)\s+)?(?P<name>" + _ANY + r")"
+)
+_POSSESSIVE = re.compile(
+    r"(?<![\w'’])(?P<name>" + _ANY + r")['’]s\s+(?i:kids?|child|children|daughters?|sons?|wife|husband|mother|"
+    r"mom|mum|father|dad|brothers?|sisters?|parents|family|boyfriend|girlfriend|partner|fianc[eé]e?|"
+    r"friends?|boss|killers?|murderer|lawyer|doctor|grandmother|grandfather|uncle|aunt|cousin|niece|nephew)\b"
+)
+_GIVEN = re.compile(r"(?<![\w'’\-])(?P<name>" + _WORD + r")(?![\w\-])")
+_SURNAME = re.compile(
+    r"(?<![\w'’\-])(?P<name>[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž\-]{2,}(?:ov|ova|ová|ev|eva|vich|vić|ić|sky|ski|ska|ská|"
+    r"cká|skaya|sson|dóttir|dottir|poulos|poulou|enko|escu|eanu|yan|idze|shvili|oglu|oğlu|zadeh|"
+    r"nejad|ovski|evski|owski|ewski|czyk|chuk|yuk|iuk))(?![\w\-])"
+)
+_UNCASED_FULL = re.compile(
+    r"(?<![\w'’\-])(?P<first>[a-zß-öø-ÿā-ž]{3,})(?=\s+(?P<last>[a-zß-öø-ÿā-ž'’\-]{2,})(?![\w\-]))"
+)
+# Uncased lists of given names ("adam, christopher and caleb").
+_UNCASED_LIST = re.compile(
+    r"(?<![\w'’\-])(?P<first>[a-zß-öø-ÿā-ž]{3,})(?=(?:\s*,\s*|\s+and\s+|\s*&\s*)(?P<next>[a-zß-öø-ÿā-ž]{3,})(?![\w\-]))"
+)
+# A sentence-initial given name counts when a person-like continuation follows.
+_CONTINUATION = re.compile(
+    r"\s*(?:,|['’]s\b|\s(?:is|was|has|had|and|said|says|will|would|can|could|did|does|told|asked|"
+    r"wants|wanted|went|lives|lived|works|worked|loves|likes)\b)"
+)
+_SENTENCE_PUNCT = frozenset('.!?:;"“”()[]')
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether ``start`` opens a sentence, a line or the text (looks back a few characters only)."""
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        if text[i] == "\n":
+            return True
+        i -= 1
+    if i < 0:
+        return True
+    if text[i] == "." and i >= 1 and text[i - 1].isupper() and (i < 2 or not text[i - 2].isalnum()):
+        return False  # an initial: "Vide A. Persson"
+    return text[i] in _SENTENCE_PUNCT
 # Words that start sentences or headings and are also given names in the lexicon.
 _NOT_NAMES = frozenset(
     {"Will", "May", "June", "April", "August", "Hope", "Grace", "Joy", "Faith", "Art", "Bill", "Love",
@@ -41,13 +98,35 @@ _NOT_NAMES = frozenset(
      "Pearl", "Jade", "Amber", "Crystal", "Holly", "Ivy", "Lily", "Iris", "Violet", "Sunny",
      "Christian", "Prince", "Princess", "Angel", "Santa", "Saint", "General", "Street", "Court"}
 )
+# Given names that are also everyday English words: not taken in lower case.
+_LOWER_AMBIGUOUS = frozenset(
+    {"Guy", "Pat", "Sue", "Rob", "Jack", "Don", "Lane", "Gene", "Bob", "Dick", "Key", "Red", "Price",
+     "Will", "Mark", "Rose", "Grace", "Hope", "Joy", "Dawn", "Bill", "Art", "Destiny", "Alpha", "Len",
+     "Ken", "Sandy", "Rusty", "Buck", "Bud", "Chuck", "Frank", "Hunter", "Drew", "Sterling", "Misty",
+     "Carol", "Penny", "Robin", "Cliff", "Dale", "Glen", "Heath", "Miles", "Wade", "Ray", "Sol"}
+)
 _NOT_SURNAMES = frozenset({"Street", "Avenue", "Road", "University", "College", "School", "Company",
                            "Inc", "Ltd", "Corp", "Group", "Bank", "Hospital", "Day", "City"})
+_NOT_PERSON_LABELS = frozenset({"LOCATION", "GPE", "LOC", "DATE_TIME", "NRP", "NORP", "DATE", "LANGUAGE"})
 
 
-def load_given_names() -> frozenset[str]:
-    """Given names from the ``gender-guesser`` data file (read once per detector)."""
+@dataclass(frozen=True)
+class GivenNames:
+    """Given names of the lexicon (``all``), and those common in English-speaking countries
+    (``english``), which are safe to take in uncased text."""
+
+    all: frozenset[str]
+    english: frozenset[str]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.all
+
+
+def load_given_names() -> GivenNames:
+    """Given names from the ``gender-guesser`` data file (read once per detector). Its columns
+    30-32 hold the frequency in Great Britain, Ireland and the USA (hexadecimal 1-D)."""
     names: set[str] = set()
+    english: set[str] = set()
     data = resources.files("gender_guesser").joinpath("data/nam_dict.txt")
     with data.open(encoding="utf-8") as f:
         for line in f:
@@ -56,17 +135,22 @@ def load_given_names() -> frozenset[str]:
             name = line[3:29].strip()
             if name and " " not in name and "+" not in name:
                 names.add(name)
-    return frozenset(n for n in names if n.lower() not in STOP_WORDS and n not in _NOT_NAMES)
+                if max((int(c, 16) for c in line[30:33] if c.strip()), default=0) >= 2:
+                    english.add(name)
+    names = {n for n in names if n.lower() not in STOP_WORDS and n not in _NOT_NAMES}
+    return GivenNames(frozenset(names), frozenset(n for n in english if n in names and n not in _LOWER_AMBIGUOUS))
 
 
 class NameRecognizer(EntityRecognizer):
-    """Full names by the given-name lexicon, and names after a title or a naming phrase."""
+    """Full names by the given-name lexicon, single given names in place, surname endings, and
+    names after a title or a naming phrase."""
 
-    def __init__(self, given_names: frozenset[str], language: str = "en",
-                 lexicon_score: float = 0.6, context_score: float = 0.65) -> None:
+    def __init__(self, given_names: GivenNames, language: str = "en",
+                 lexicon_score: float = 0.6, context_score: float = 0.65, single_score: float = 0.55) -> None:
         self._given = given_names
         self._lexicon_score = lexicon_score
         self._context_score = context_score
+        self._single_score = single_score
         super().__init__(supported_entities=[ENTITY], name="NameRecognizer", supported_language=language)
 
     def load(self) -> None:
@@ -75,16 +159,76 @@ class NameRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
+        given = self._given.all
         for m in _FULL.finditer(text):
             first, last = m.group("first"), m.group("last")
-            if first in self._given and last not in _NOT_SURNAMES and last.lower() not in STOP_WORDS:
+            if first in given and last not in _NOT_SURNAMES and last.lower() not in STOP_WORDS:
                 out.append(self._result(m.start(), m.end(), self._lexicon_score))
         for m in _CONTEXT.finditer(text):
             name = m.group("name")
             if name.split()[0].lower() in STOP_WORDS:
                 continue
             out.append(self._result(m.start("name"), m.end("name"), self._context_score))
+        for m in _NAMING.finditer(text):
+            words = m.group("name").split()
+            kept = []
+            for w in words:
+                if w.lower() in STOP_WORDS:
+                    break
+                kept.append(w)
+            if kept:
+                start = m.start("name")
+                out.append(self._result(start, start + len(" ".join(kept)), self._context_score))
+        for m in _WEAK_NAMING.finditer(text):
+            name = m.group("name")
+            if name.lower() not in STOP_WORDS and (name[0].isupper() or name.capitalize() in self._given.english):
+                out.append(self._result(m.start("name"), m.end("name"), self._context_score))
+        for m in _POSSESSIVE.finditer(text):
+            name = m.group("name")
+            if name.lower() not in STOP_WORDS and (name[0].isupper() or name.capitalize() in given):
+                out.append(self._result(m.start("name"), m.end("name"), self._single_score))
+        for pattern, lexicon in ((_GIVEN, True), (_SURNAME, False)):
+            for m in pattern.finditer(text):
+                name = m.group("name")
+                if lexicon and name not in given:
+                    continue
+                if _sentence_initial(text, m.start()) and not _CONTINUATION.match(text, m.end()):
+                    continue
+                out.append(self._result(m.start(), m.end(), self._single_score))
+        if not any(ch.isupper() for ch in text):
+            out.extend(self._uncased(text))
+        return self._not_other_entities(out, nlp_artifacts)
+
+    def _uncased(self, text: str) -> list[RecognizerResult]:
+        """Text without any capital letter: case says nothing, so the lexicon of names common in
+        English-speaking countries and surname endings decide."""
+        out: list[RecognizerResult] = []
+        english = self._given.english
+        for m in _UNCASED_FULL.finditer(text):
+            first, last = m.group("first"), m.group("last")
+            if first.capitalize() in english and last not in STOP_WORDS:
+                out.append(self._result(m.start(), m.end("last"), self._lexicon_score))
+        for m in _UNCASED_LIST.finditer(text):
+            if m.group("first").capitalize() in english and m.group("next").capitalize() in english:
+                out.append(self._result(m.start(), m.end("first"), self._single_score))
+                out.append(self._result(m.start("next"), m.end("next"), self._single_score))
+        for m in _SURNAME.finditer(text.title()):
+            if text[m.start():m.end()].lower() not in STOP_WORDS:
+                out.append(self._result(m.start(), m.end(), self._single_score))
         return out
+
+    def _not_other_entities(self, results: list[RecognizerResult], nlp_artifacts: NlpArtifacts | None
+                            ) -> list[RecognizerResult]:
+        """Drop one-word candidates inside what spaCy labelled a place, a date or a group, unless
+        that starts with a given name common in English-speaking countries."""
+        if nlp_artifacts is None or not nlp_artifacts.entities:
+            return results
+        others = [(e.start_char, e.end_char, e.text) for e in nlp_artifacts.entities if e.label_ in _NOT_PERSON_LABELS]
+        if not others:
+            return results
+        english = self._given.english
+        return [r for r in results if not any(s <= r.start and r.end <= e and t.split()[0] not in english
+                                              and r.end - r.start == len(t.split()[0]) for s, e, t in others)]
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(ENTITY, start, end, score, recognition_metadata={

@@ -142,7 +142,7 @@ class PhoneContextRecognizer(_Checked):
         Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _E, 0.3),
     )
     CONTEXT = ("call", "phone", "mobile", "cell", "tel", "fax", "sms", "text", "reach", "contact",
-               "message", "dial", "number", "whatsapp", "звон", "тел", "номер")
+               "message", "dial", "number", "whatsapp", "answer", "ring", "звон", "тел", "номер")
 
     def check(self, digits: str) -> bool:
         return 7 <= len(digits) <= 13

@@ -117,3 +117,80 @@ def test_languages(detector: Detector) -> None:
     assert detector.scan("Привет, как дела?").language == "ru"
     assert detector.scan("Hello there").language == "en"
     assert detector.scan("12345").language is None
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("I would like to remove my kid Lukas from the will.", "Lukas"),  # given name inside a sentence
+    ("Jennifer is a very reliable colleague.", "Jennifer"),  # at the start, person-like continuation
+    ("my name is vitoria", "vitoria"),  # naming phrase, lower case
+    ("Sometimes people call me Csanád", "Csanád"),
+    ("I'd like to join accounts with ms. Marcela", "Marcela"),
+    ("Tell it to Ivanov and the others.", "Ivanov"),  # surname ending
+    ("It was a done thing between him and Asya's kid.", "Asya"),  # possessive + kin
+    ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),  # uncased
+    ("they had 3: adam, christopher and brian.", "adam"),  # uncased list of given names
+])
+def test_person_signals(detector: Detector, text: str, name: str) -> None:
+    assert any(name in f for f in found(detector, text, "PERSON")), found(detector, text, "PERSON", 0.0)
+
+
+@pytest.mark.parametrize("text", [
+    "Please call me tomorrow at the office.",  # weak cue, no name after it
+    "Will this work on the red line?",  # given names that are English words
+    "the red car is on the key line",  # uncased, common words
+    "My name is not important here.",
+    "We flew from Argentina to Chile.",  # a place that is also a given name
+])
+def test_person_negatives(detector: Detector, text: str) -> None:
+    assert not found(detector, text, "PERSON")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Напиши стихотворение в стиле Пушкина.", False),  # eponym: style of a poet
+    ("Объясни алгоритм Дейкстры.", False),  # imperative verb + eponym
+    ("Расскажи о Петре Первом.", False),  # regnal epithet
+    ("Запиши клиента Белякова на завтра.", True),  # a surname alone is still a person
+    ("Меня зовут Иван Петров.", True),
+])
+def test_russian_person_precision(detector: Detector, text: str, expected: bool) -> None:
+    assert bool(found(detector, text, "PERSON")) is expected
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("Verda lives on 33 avenue de Provence street.", "33 avenue"),
+    ("3747 fourth avenue suite 112 calgary", "fourth avenue suite 112"),
+    ("How do I change my address to 50541 Mlýnská 1540\nTrancoso", "Mlýnská 1540"),
+    ("We'll meet at Locavore, 641 Dašická 688, Turkovice", "Dašická 688"),
+    ("The bus drops you off at Árpád fejedelem útja 62.", "útja 62"),
+    ("address: unit 4526 box 0671\ndpo ap 40902", "dpo ap 40902"),
+    ("the corner of ul. Cicha 86", "ul. Cicha 86"),
+])
+def test_more_street_addresses(detector: Detector, text: str, address: str) -> None:
+    assert any(address in a or a in address for a in found(detector, text, "STREET_ADDRESS"))
+
+
+@pytest.mark.parametrize("text", [
+    "I walked 3 miles down the road.",
+    "In 2019 Windows 10, Microsoft shipped updates.",  # number-word-number without an address cue
+    "Chapter 3 covers 12 topics.",
+])
+def test_street_address_negatives(detector: Detector, text: str) -> None:
+    assert not found(detector, text, "STREET_ADDRESS")
+
+
+@pytest.mark.parametrize("text", [
+    "Can someone call me on 9472 7916? I have questions.",  # "call" is a spaCy stop word
+    "They're not answering at 71-33-52-22",
+    "Can someone call me on 01.84.17.61.18?",
+])
+def test_phone_with_context(detector: Detector, text: str) -> None:
+    assert found(detector, text, "PHONE_NUMBER")
+
+
+def test_grouped_digits_without_context_are_not_phones(detector: Detector) -> None:
+    assert not found(detector, "The totals were 9472 7916 in the report.", "PHONE_NUMBER")
+
+
+def test_lower_case_iban(detector: Detector) -> None:
+    assert found(detector, "my iban is gb42nawi04454264788619", "IBAN_CODE")
+    assert not found(detector, "my iban is gb42nawi04454264788618", "IBAN_CODE")

@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """The fakes speak the real wire formats: proven by driving them with the official SDKs."""
 
 from __future__ import annotations
