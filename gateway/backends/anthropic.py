@@ -32,6 +32,7 @@ from gateway.backends.translate import (
     to_anthropic_request,
     to_openai_response,
 )
+from gateway.backends.http import Response
 from gateway.backends.transport import HttpTransport, prime
 from gateway.config import BackendConfig, Zone
 from gateway.errors import BackendFailure, GatewayError, StreamBroken
@@ -92,22 +93,20 @@ class AnthropicBackend:
             chunks = self._watch(response)
             return await prime(self.name, chunks, response.aclose, first_byte=self._http.timeout.first_byte,
                                headers=passed)
-        await self._message(response, stream, passed)
-        return UpstreamReply(200, response.content, passed)
+        message = await self._message(response, stream, passed)
+        return UpstreamReply(200, orjson.dumps(message), passed)
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _open(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> httpx.Response:
-        request = self._http.client.build_request("POST", self._url, content=orjson.dumps(body),
-                                                  headers=dict(headers or {}))
-        return await self._http.open(request)
+    async def _open(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+        return await self._http.open(self._url, orjson.dumps(body), headers)
 
-    async def _message(self, response: httpx.Response, stream: bool, headers: Mapping[str, str]) -> dict[str, Any]:
+    async def _message(self, response: Response, stream: bool, headers: Mapping[str, str]) -> dict[str, Any]:
         """Read a whole answer: an Anthropic message, or the failure it stands for."""
         content = await self._http.read(response)
-        if response.status_code >= 400:
-            raise failure_from_status(self.name, response.status_code, content, headers, anthropic_error_body)
+        if response.status >= 400:
+            raise failure_from_status(self.name, response.status, content, headers, anthropic_error_body)
         if stream:
             raise BackendFailure(f"backend {self.name} answered a stream request without a stream",
                                  kind="protocol", before_first_byte=True, status=502)
@@ -115,12 +114,12 @@ class AnthropicBackend:
             message: Any = orjson.loads(content)
         except orjson.JSONDecodeError:
             message = None
-        if response.status_code != 200 or not isinstance(message, dict) or message.get("type") != "message":
+        if response.status != 200 or not isinstance(message, dict) or message.get("type") != "message":
             raise BackendFailure(f"backend {self.name} sent a body that is not a message", kind="protocol",
                                  before_first_byte=True, status=502)
         return message
 
-    async def _to_openai(self, response: httpx.Response, model: str,
+    async def _to_openai(self, response: Response, model: str,
                          include_usage: bool) -> AsyncGenerator[bytes, None]:
         """Anthropic SSE in, OpenAI chunk SSE out (one write per upstream network chunk)."""
         parser = SSEParser()
@@ -149,7 +148,7 @@ class AnthropicBackend:
             raise StreamBroken(f"backend {self.name}: {exc.message}", "stream_error") from None
         return b"".join(format_json_event(c) for c in chunks)
 
-    async def _watch(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    async def _watch(self, response: Response) -> AsyncGenerator[bytes, None]:
         """Relay raw Anthropic SSE bytes, watching for an error event and for the end."""
         parser = SSEParser()
         seen = False
@@ -188,9 +187,9 @@ class AnthropicBackend:
         return StreamBroken(f"backend {self.name}: the stream ended before the message was complete", "truncated")
 
 
-def _pass_headers(response: httpx.Response) -> dict[str, str]:
-    return {h: response.headers[h] for h in PASS_HEADERS if h in response.headers}
+def _pass_headers(response: Response) -> dict[str, str]:
+    return {h: v for h in PASS_HEADERS if (v := response.header(h)) is not None}
 
 
-def _is_sse(response: httpx.Response) -> bool:
-    return response.status_code == 200 and response.headers.get("content-type", "").startswith("text/event-stream")
+def _is_sse(response: Response) -> bool:
+    return response.status == 200 and (response.header("content-type") or "").startswith("text/event-stream")

@@ -57,23 +57,21 @@ class OpenAIBackend:
         body = call.body
         if self._cfg.azure_api_version:
             body = {k: v for k, v in body.items() if k != "model"}
-        request = self._http.client.build_request("POST", url, params=params, content=orjson.dumps(body),
-                                                  headers=dict(call.headers))
-        response = await self._http.open(request)
-        headers = {h: response.headers[h] for h in PASS_HEADERS if h in response.headers}
-        is_sse = response.headers.get("content-type", "").startswith("text/event-stream")
-        if call.stream and response.status_code == 200 and is_sse:
-            return UpstreamStream(response.status_code, self._http.relay(response), response.aclose, headers)
+        response = await self._http.open(url, orjson.dumps(body), call.headers, params)
+        headers = {h: v for h in PASS_HEADERS if (v := response.header(h)) is not None}
+        is_sse = (response.header("content-type") or "").startswith("text/event-stream")
+        if call.stream and response.status == 200 and is_sse:
+            return UpstreamStream(response.status, self._http.relay(response), response.aclose, headers)
         content = await self._http.read(response)
-        if response.status_code >= 400:
-            raise failure_from_status(self.name, response.status_code, content, headers)
+        if response.status >= 400:
+            raise failure_from_status(self.name, response.status, content, headers)
         if call.stream:
             raise BackendFailure(f"backend {self.name} answered a stream request without a stream",
                                  kind="protocol", before_first_byte=True, status=502)
         if not is_json_object(content):
             raise BackendFailure(f"backend {self.name} sent a body that is not a JSON object",
                                  kind="protocol", before_first_byte=True, status=502)
-        return UpstreamReply(response.status_code, content, headers)
+        return UpstreamReply(response.status, content, headers)
 
     async def aclose(self) -> None:
         await self._http.aclose()

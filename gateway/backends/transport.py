@@ -1,8 +1,9 @@
-"""HTTP transport shared by the adapters: one pooled ``httpx.AsyncClient`` per backend, the
-first-byte / total / idle timeouts, and the mapping of transport errors to the error tree.
+"""HTTP transport shared by the adapters: one pooled client per backend (aiohttp; httpx when a
+test injects an httpx transport, see :mod:`gateway.backends.http`), the first-byte / total /
+idle timeouts, and the mapping of transport errors to the error tree.
 
     http = HttpTransport(name, cfg, headers, transport)
-    response = await http.open(request)          # headers arrived (or BackendFailure)
+    response = await http.open(url, body_bytes)  # headers arrived (or BackendFailure)
     content = await http.read(response)          # whole body within ``total`` (closes it)
     chunks = http.relay(response)                # raw bytes; StreamBroken on idle / total / cut
     stream = await prime(name, chunks, ...)      # first chunk read before the stream is handed on
@@ -18,6 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 import httpx
 
 from gateway.backends.base import UpstreamStream
+from gateway.backends.http import AiohttpClient, BodyFailed, Client, ConnectFailed, HttpxClient, Response
 from gateway.config import BackendConfig
 from gateway.errors import BackendFailure, StreamBroken
 
@@ -27,51 +29,42 @@ class HttpTransport:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.name = name
         self.timeout = cfg.timeout
-        t = cfg.timeout
-        self.client = httpx.AsyncClient(
-            headers=dict(headers),
-            timeout=httpx.Timeout(connect=t.connect, read=None, write=t.connect, pool=t.connect),
-            limits=httpx.Limits(max_connections=cfg.max_connections,
-                                max_keepalive_connections=cfg.max_connections),
-            transport=transport,
-            trust_env=False,
-            follow_redirects=False,
-        )
+        connect = cfg.timeout.connect
+        self.client: Client = (HttpxClient(headers, cfg.max_connections, connect, transport) if transport is not None
+                               else AiohttpClient(headers, cfg.max_connections, connect))
 
-    async def open(self, request: httpx.Request) -> httpx.Response:
+    async def open(self, url: str, body: bytes, headers: Mapping[str, str] | None = None,
+                   params: Mapping[str, str] | None = None) -> Response:
         """Send and wait for the response headers, at most ``first_byte`` seconds."""
         first_byte = self.timeout.first_byte
         try:
             async with asyncio.timeout(first_byte):
-                return await self.client.send(request, stream=True)
+                return await self.client.post(url, body, headers or {}, params or {})
         except TimeoutError:
             raise BackendFailure(f"backend {self.name} did not answer within {first_byte:g}s",
                                  kind="timeout", before_first_byte=True, status=504) from None
-        except httpx.ConnectTimeout:
-            raise BackendFailure(f"backend {self.name}: connection timed out", kind="timeout",
-                                 before_first_byte=True, status=504) from None
-        except httpx.HTTPError as exc:
-            raise BackendFailure(f"backend {self.name}: connection failed ({type(exc).__name__})",
+        except ConnectFailed as exc:
+            raise BackendFailure(f"backend {self.name}: connection failed ({exc})",
                                  kind="connect", before_first_byte=True, status=502) from None
 
-    async def read(self, response: httpx.Response) -> bytes:
+    async def read(self, response: Response) -> bytes:
         """The whole body within ``total`` seconds; the response is closed afterwards."""
         try:
             async with asyncio.timeout(self.timeout.total):
-                return await response.aread()
-        except (TimeoutError, httpx.HTTPError) as exc:
-            kind = "timeout" if isinstance(exc, TimeoutError | httpx.TimeoutException) else "protocol"
+                return await response.read()
+        except (TimeoutError, BodyFailed) as exc:
+            kind = "timeout" if isinstance(exc, TimeoutError) else "protocol"
             raise BackendFailure(f"backend {self.name}: reading the response failed", kind=kind,
                                  before_first_byte=True, status=504 if kind == "timeout" else 502) from None
         finally:
             await response.aclose()
 
-    async def relay(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    async def relay(self, response: Response) -> AsyncGenerator[bytes, None]:
         """Raw body chunks as they arrive; at most ``idle`` seconds apart and ``total`` in all."""
         idle, total = self.timeout.idle, self.timeout.total
         loop = asyncio.get_running_loop()
         deadline = loop.time() + total
-        chunks = response.aiter_raw()
+        chunks = response.chunks()
         while True:
             remaining = deadline - loop.time()
             wait = min(idle, remaining)
@@ -83,9 +76,8 @@ class HttpTransport:
             except TimeoutError:
                 what = f"sent nothing for {idle:g}s" if wait < remaining else f"took longer than {total:g}s"
                 raise StreamBroken(f"backend {self.name} {what}", "timeout") from None
-            except httpx.HTTPError as exc:
-                raise StreamBroken(f"backend {self.name}: stream failed ({type(exc).__name__})",
-                                   "protocol") from None
+            except BodyFailed as exc:
+                raise StreamBroken(f"backend {self.name}: stream failed ({exc})", "protocol") from None
             yield chunk
 
     async def aclose(self) -> None:
