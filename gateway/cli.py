@@ -79,7 +79,7 @@ def _run_uvicorn(args: argparse.Namespace, config: Config) -> None:
     uvicorn.run("gateway.api.serve:app_from_env", factory=True,
                 host=args.host or config.server.host, port=args.port or config.server.port,
                 workers=args.workers, loop="uvloop", http="httptools", log_level=args.log_level,
-                access_log=False, timeout_graceful_shutdown=30)
+                access_log=False, timeout_graceful_shutdown=30, proxy_headers=False, server_header=False)
 
 
 def _load_policy(config: Config) -> object:

@@ -16,23 +16,17 @@ from starlette.responses import Response
 
 from gateway.api import schemas
 from gateway.api.build import LoopClassify
-from gateway.api.messages import forward_messages, reply_usage
-from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
-from gateway.api.respond import error_response, json_response, reply_response, stream_response
+from gateway.api.handlers import FastPath, Handlers
+from gateway.api.respond import json_response
 from gateway.api.state import Gateway
-from gateway.backends.base import UpstreamStream
 from gateway.errors import (
-    BackendFailure,
     GatewayError,
-    NoBackendAvailable,
-    PolicyBlocked,
 )
-from gateway.request import Endpoint
 
 log = logging.getLogger("gateway")
 
 
-def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
+def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastPath:
     """The ASGI app. ``watch_signals``: reload the policy on SIGHUP (main thread only)."""
 
     @asynccontextmanager
@@ -59,34 +53,8 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.gateway = gw
 
-    async def proxy(endpoint: Endpoint, request: Request) -> Response:
-        anthropic = endpoint == "messages"
-        ex = start_exchange(endpoint, request)
-        inflight = gw.metrics.inflight.labels(endpoint=endpoint)
-        inflight.inc()
-        try:
-            greq = await prepare(gw, ex, request)
-            decision = ex.decision
-            assert decision is not None
-            if decision.action == "block":
-                raise PolicyBlocked(decision.message or "the policy blocks this request")
-            if decision.action == "refuse":
-                raise NoBackendAvailable(decision.message or
-                                         "no backend allowed by the policy can serve this request")
-            send = forward_messages(ex, greq) if anthropic else forward_openai(ex, greq)
-            result = await dispatch(gw, ex, send)
-            if isinstance(result, UpstreamStream):
-                return stream_response(gw, ex, result, anthropic=anthropic)
-            if anthropic:
-                return reply_response(gw, ex, result, usage=reply_usage(result))
-            return reply_response(gw, ex, result)
-        except (GatewayError, BackendFailure) as exc:
-            return error_response(gw, ex, exc, anthropic=anthropic)
-        except Exception as exc:  # never a stack trace to the client
-            log.exception("unhandled error on request %s", ex.request_id)
-            return error_response(gw, ex, exc, anthropic=anthropic)
-        finally:
-            inflight.dec()
+    handlers = Handlers(gw)
+    proxy = handlers.proxy
 
     @app.post("/v1/chat/completions", openapi_extra=schemas.body(schemas.CHAT))
     async def chat(request: Request) -> Response:
@@ -106,15 +74,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
 
     @app.post("/v1/gateway/explain", openapi_extra=schemas.body(schemas.CHAT, streams=False))
     async def explain(request: Request) -> Response:
-        ex = start_exchange("chat", request)
-        try:
-            await prepare(gw, ex, request)
-        except GatewayError as exc:
-            return json_response(orjson.dumps(exc.to_openai()), exc.status,
-                                 {"x-gateway-request-id": ex.request_id})
-        assert ex.decision is not None
-        return json_response(orjson.dumps(ex.decision.to_explain()), 200,
-                             {"x-gateway-request-id": ex.request_id})
+        return await handlers.explain(request)
 
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
@@ -150,7 +110,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastAPI:
         log.error("unhandled %s on %s", type(exc).__name__, request.url.path[:100])
         return json_response(orjson.dumps(GatewayError("internal error in the gateway").to_openai()), 500, {})
 
-    return app
+    return FastPath(app, handlers)
 
 
 def _policy_loaded(gw: Gateway) -> bool:

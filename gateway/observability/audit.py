@@ -16,20 +16,22 @@ class AuditLog:
     def __init__(self, path: str) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._file: IO[bytes] = sys.stdout.buffer if path == "-" else open(path, "ab")
+        # A file is unbuffered: one write() system call per record, a whole line, in append mode.
+        self._file: IO[bytes] = sys.stdout.buffer if path == "-" else open(path, "ab", buffering=0)
 
     def write(self, record: dict[str, Any]) -> None:
         line = orjson.dumps(record) + b"\n"
         with self._lock:
             self._file.write(line)
-            self._file.flush()
+            if self._path == "-":
+                self._file.flush()
 
     def reopen(self) -> None:
         if self._path == "-":
             return
         with self._lock:
             self._file.close()
-            self._file = open(self._path, "ab")
+            self._file = open(self._path, "ab", buffering=0)
 
     def close(self) -> None:
         if self._path != "-":
