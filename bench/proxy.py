@@ -69,12 +69,14 @@ http {{
     listen 127.0.0.1:{port};
     location = /v1/chat/completions {{
       client_body_buffer_size 64k;
-      if ($http_x_bench_stream) {{ rewrite ^ /stream last; }}
       default_type application/json; alias {tmp}/chat.json;
       error_page 405 =200 $uri;
     }}
-    location = /stream {{ internal; default_type text/event-stream; alias {tmp}/stream.txt;
-                          error_page 405 =200 $uri; }}
+    location = /stream/v1/chat/completions {{
+      client_body_buffer_size 64k;
+      default_type text/event-stream; alias {tmp}/stream.txt;
+      error_page 405 =200 $uri;
+    }}
   }}
 }}"""
     (tmp / "nginx.conf").write_text(conf)
@@ -96,15 +98,20 @@ routes:
     when: {model: auto}
     to: cloud
     fallback: [local]
+  - id: streaming-to-cloud
+    when: {model: stream}
+    to: requested
 """)
     (tmp / "config.yaml").write_text(f"""\
 auth: {{allow_anonymous: true}}
 backends:
   local-nginx: {{type: openai, zone: local, base_url: "{upstream}/v1"}}
   cloud-nginx: {{type: openai, zone: cloud, base_url: "{upstream}/v1"}}
+  cloud-stream: {{type: openai, zone: cloud, base_url: "{upstream}/stream/v1"}}
 models:
   local: {{backend: local-nginx, model: bench-local}}
   cloud: {{backend: cloud-nginx, model: bench-cloud, price: {{input: 2.5, output: 10}}}}
+  stream: {{backend: cloud-stream, model: bench-stream, price: {{input: 2.5, output: 10}}}}
 classifier: {{workers: {os.cpu_count() or 1}}}
 policy: policy.yaml
 audit: {{path: "{tmp / 'audit.jsonl'}"}}
@@ -140,10 +147,10 @@ def lua_script(tmp: Path, case: str) -> Path:
     user = PII_USER if case == "pii" else USER
     if case == "unique":
         user = "Request UNIQUE. " + user
-    body = json.dumps({"model": "auto", "messages": [{"role": "system", "content": SYSTEM},
-                                                     {"role": "user", "content": user}],
+    body = json.dumps({"model": "stream" if case == "stream" else "auto",
+                       "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
                        "stream": case == "stream"})
-    headers = '{["Content-Type"]="application/json"' + (', ["x-bench-stream"]="1"' if case == "stream" else "") + "}"
+    headers = '{["Content-Type"]="application/json"}'
     path = tmp / f"{case}.lua"
     path.write_text(LUA % (body, "true" if case == "unique" else "false", headers))
     return path
@@ -207,8 +214,9 @@ def main() -> int:
                   f"{'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | {'added p50':>9} {'added p99':>9} | {'RSS MB':>6}")
             for case in args.cases:
                 script = lua_script(tmp, case)
+                direct_url = f"{upstream}/{'stream/' if case == 'stream' else ''}v1/chat/completions"
                 for c in args.concurrency:
-                    direct = run_wrk(f"{upstream}/v1/chat/completions", script, c, args.duration)
+                    direct = run_wrk(direct_url, script, c, args.duration)
                     through = run_wrk(f"http://127.0.0.1:{gw_port}/v1/chat/completions", script, c, args.duration)
                     print(f"{case:7} {c:>4} | {direct['p50']:>10.3f} {direct['p99']:>7.3f} {direct['rps']:>8.0f} | "
                           f"{through['p50']:>11.3f} {through['p90']:>7.3f} {through['p99']:>7.3f} "
