@@ -81,8 +81,15 @@ def forward_openai(ex: Exchange, greq: GatewayRequest) -> Send:
     """Send the client's OpenAI body as it is, with the upstream model name set."""
     forward = {h: greq.headers[h] for h in FORWARD_HEADERS if h in greq.headers}
 
+    body = dict(greq.body)
+    options = body.get("stream_options")
+    if greq.stream and ex.endpoint in ("chat", "completions") and not (options or {}).get("include_usage"):
+        # Ask for usage (for metrics and cost); the relay drops it for a client that did not ask.
+        body["stream_options"] = {**(options or {}), "include_usage": True}
+        ex.extra["strip_usage"] = True
+
     async def send(backend: Backend, upstream_model: str) -> UpstreamReply | UpstreamStream:
-        body = {**greq.body, "model": upstream_model}
+        body["model"] = upstream_model
         return await backend.send(UpstreamCall(ex.endpoint, body, greq.stream, forward))
 
     return send

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from starlette.responses import Response, StreamingResponse
 
 from gateway.api.headers import decision_headers
 from gateway.api.pipeline import Exchange
+from gateway.api.sniff import AnthropicSniffer, OpenAISniffer, Sniffer
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.errors import (
@@ -82,7 +83,8 @@ def error_response(gw: Gateway, ex: Exchange, exc: Exception, anthropic: bool = 
 def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply, usage: Usage | None = None) -> Response:
     if usage is None:
         try:
-            usage = usage_from_openai(orjson.loads(reply.body).get("usage"))
+            parsed = orjson.loads(reply.body)
+            usage = usage_from_openai(parsed.get("usage")) or estimate(ex, _completion_chars(parsed) // 4)
         except (orjson.JSONDecodeError, AttributeError):
             pass
     finish(gw, ex, reply.status, usage)
@@ -91,17 +93,10 @@ def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply, usage: Usage
 
 def stream_response(gw: Gateway, ex: Exchange, stream: UpstreamStream, anthropic: bool = False) -> StreamingResponse:
     headers = {**stream.headers, **exchange_headers(ex), **SSE_HEADERS}
-    sniffer: Sniffer = AnthropicSniffer() if anthropic else UsageSniffer()
+    sniffer: Sniffer = AnthropicSniffer() if anthropic else OpenAISniffer(strip_usage=bool(ex.extra.get("strip_usage")))
     on_error = anthropic_sse_error if anthropic else sse_error
     return StreamingResponse(relay(gw, ex, stream, sniffer, on_error), status_code=200, headers=headers,
                              media_type="text/event-stream")
-
-
-class Sniffer(Protocol):
-    done: bool
-    usage: Usage | None
-
-    def feed(self, chunk: bytes) -> None: ...
 
 
 async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream, sniffer: Sniffer,
@@ -118,8 +113,9 @@ async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream, sniffer: Snif
             if first and ex.backend:
                 gw.metrics.ttft.labels(backend=ex.backend).observe(now - ex.started)
                 first = False
-            sniffer.feed(chunk)
-            yield chunk
+            out = sniffer.feed(chunk)
+            if out:
+                yield out
             wait_started = time.perf_counter()
         ex.upstream_seconds += time.perf_counter() - wait_started
         if not sniffer.done:
@@ -132,7 +128,7 @@ async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream, sniffer: Snif
         yield on_error(broken.message, "upstream_timeout" if broken.kind == "timeout" else "upstream_error")
     finally:
         await stream.aclose()
-        finish(gw, ex, status, sniffer.usage)
+        finish(gw, ex, status, sniffer.usage or estimate(ex, sniffer.events))
 
 
 def sse_error(message: str, code: str) -> bytes:
@@ -146,91 +142,23 @@ def anthropic_sse_error(message: str, code: str) -> bytes:
     return b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
 
 
-class AnthropicSniffer:
-    """The end (``message_stop`` or an ``error`` event) and the usage of an Anthropic stream."""
-
-    def __init__(self) -> None:
-        self._tail = b""
-        self.done = False
-        self._prompt = 0
-        self._completion = 0
-        self._seen_usage = False
-
-    @property
-    def usage(self) -> Usage | None:
-        return Usage(self._prompt, self._completion) if self._seen_usage else None
-
-    def feed(self, chunk: bytes) -> None:
-        data = self._tail + chunk
-        if b"message_stop" in data or b"event: error" in data:
-            self.done = True
-        cut = data.rfind(b"\n\n")
-        if cut < 0:
-            self._tail = data[-65536:]
-            return
-        complete, self._tail = data[:cut], data[cut + 2:]
-        if b'"usage"' not in complete:
-            return
-        for event in complete.split(b"\n\n"):
-            if b'"usage"' not in event:
-                continue
-            for line in event.splitlines():
-                if not line.startswith(b"data:"):
-                    continue
-                try:
-                    parsed: Any = orjson.loads(line[5:])
-                except orjson.JSONDecodeError:
-                    continue
-                self._read(parsed)
-
-    def _read(self, parsed: Any) -> None:
-        if not isinstance(parsed, dict):
-            return
-        holder = parsed.get("message") if parsed.get("type") == "message_start" else parsed
-        usage = holder.get("usage") if isinstance(holder, dict) else None
-        if not isinstance(usage, dict):
-            return
-        self._seen_usage = True
-        if isinstance(usage.get("input_tokens"), int):
-            self._prompt = usage["input_tokens"] + int(usage.get("cache_read_input_tokens") or 0)
-        if isinstance(usage.get("output_tokens"), int):
-            self._completion = usage["output_tokens"]
+def estimate(ex: Exchange, completion_tokens: int) -> Usage | None:
+    """Usage when the upstream reported none: the prompt from the detector's count, the
+    completion from the answer; marked as estimated in the audit record."""
+    if ex.served_model is None or ex.signals is None:
+        return None
+    return Usage(ex.signals.prompt_tokens, max(completion_tokens, 0), estimated=True)
 
 
-class UsageSniffer:
-    """Finds the end marker and the ``usage`` object in an OpenAI SSE stream, cheaply: only
-    events that mention ``usage`` are parsed."""
-
-    def __init__(self) -> None:
-        self._tail = b""
-        self.done = False
-        self.usage: Usage | None = None
-
-    def feed(self, chunk: bytes) -> None:
-        data = self._tail + chunk
-        if b"[DONE]" in data or b'data: {"error"' in data:
-            self.done = True  # the end marker, or the upstream's own error event
-        cut = data.rfind(b"\n\n")
-        if cut < 0:
-            self._tail = data[-65536:]
-            return
-        complete, self._tail = data[:cut], data[cut + 2:]
-        if b'"usage"' in complete:
-            for event in complete.split(b"\n\n"):
-                if b'"usage"' in event:
-                    self._read_usage(event)
-
-    def _read_usage(self, event: bytes) -> None:
-        for line in event.splitlines():
-            if line.startswith(b"data:"):
-                try:
-                    parsed: Any = orjson.loads(line[5:])
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(parsed, dict):
-                    usage = usage_from_openai(parsed.get("usage"))
-                    if usage is not None:
-                        self.usage = usage
+def _completion_chars(parsed: Any) -> int:
+    total = 0
+    for choice in parsed.get("choices") or []:
+        if isinstance(choice, dict):
+            message = choice.get("message")
+            text = message.get("content") if isinstance(message, dict) else choice.get("text")
+            if isinstance(text, str):
+                total += len(text)
+    return total
 
 
 def finish(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -> None:

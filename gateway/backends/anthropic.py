@@ -25,6 +25,7 @@ import orjson
 
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.failures import anthropic_error_body, failure_from_status
+from gateway.backends.http import Response
 from gateway.backends.sse import DONE, SSEEvent, SSEParser, format_json_event
 from gateway.backends.translate import (
     AnthropicToOpenAIStream,
@@ -32,7 +33,6 @@ from gateway.backends.translate import (
     to_anthropic_request,
     to_openai_response,
 )
-from gateway.backends.http import Response
 from gateway.backends.transport import HttpTransport, prime
 from gateway.config import BackendConfig, Zone
 from gateway.errors import BackendFailure, GatewayError, StreamBroken

@@ -61,6 +61,9 @@ class FakeBehaviour:
     tool_input: dict[str, Any] = field(default_factory=lambda: {"city": "Paris", "unit": "celsius"})
     requests: list[RecordedRequest] = field(default_factory=list)
     base_url: str = ""  # set by the fixtures once the server runs
+    # streams whose body generator ran to its end / was stopped early (the client went away)
+    streams_finished: int = 0
+    streams_abandoned: int = 0
 
     def take_mode(self) -> Mode:
         """The mode for the request being served (counts down ``fail_times``)."""
@@ -111,6 +114,18 @@ def stream_response(events: list[bytes], mode: Mode, behaviour: FakeBehaviour, e
     half = max(len(events) // 2, 1)
 
     async def body() -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            async for ev in events_with_modes():
+                yield ev
+            finished = True
+        finally:
+            if finished:
+                behaviour.streams_finished += 1
+            else:
+                behaviour.streams_abandoned += 1
+
+    async def events_with_modes() -> AsyncIterator[bytes]:
         for i, ev in enumerate(events):
             if i == half and mode in STREAM_MODES:
                 if mode == "cut_stream":
