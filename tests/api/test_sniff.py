@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import orjson
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ STREAM = chunk("Hel") + chunk("lo") + chunk("!") + USAGE + b"data: [DONE]\n\n"
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=12))
