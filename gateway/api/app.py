@@ -19,6 +19,7 @@ from gateway.api.build import LoopClassify
 from gateway.api.handlers import FastPath, Handlers
 from gateway.api.respond import json_response
 from gateway.api.state import Gateway
+from gateway.backends.resilience import BreakerSnapshot, ResilientBackend
 from gateway.errors import (
     GatewayError,
 )
@@ -90,11 +91,16 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastPath:
     async def readyz() -> Response:
         checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw)}
         ok = all(checks.values())
-        body = {"status": "ready" if ok else "not_ready", "checks": checks}
+        # An open breaker does not make the gateway unready: fallbacks may still serve.
+        backends = {name: {"state": snap.state, "consecutive_failures": snap.consecutive_failures,
+                           "retry_in": round(snap.retry_in, 3)} for name, snap in breakers(gw).items()}
+        body = {"status": "ready" if ok else "not_ready", "checks": checks, "backends": backends}
         return json_response(orjson.dumps(body), 200 if ok else 503, {})
 
     @app.get("/metrics")
     async def metrics() -> Response:
+        for name, snap in breakers(gw).items():
+            gw.metrics.circuit_state.labels(backend=name).set(CIRCUIT_LEVEL[snap.state])
         return Response(gw.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(StarletteHTTPException)
@@ -111,6 +117,13 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastPath:
         return json_response(orjson.dumps(GatewayError("internal error in the gateway").to_openai()), 500, {})
 
     return FastPath(app, handlers)
+
+
+CIRCUIT_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
+
+
+def breakers(gw: Gateway) -> dict[str, BreakerSnapshot]:
+    return {name: b.breaker.snapshot() for name, b in gw.backends.items() if isinstance(b, ResilientBackend)}
 
 
 def _policy_loaded(gw: Gateway) -> bool:

@@ -54,6 +54,9 @@ class Metrics:
         self.inflight = Gauge("gateway_inflight_requests", "Requests in flight", ["endpoint"], registry=r,
                               multiprocess_mode="livesum")
         self.policy_reloads = Counter("gateway_policy_reloads", "Policy reloads", ["result"], registry=r)
+        self.circuit_state = Gauge("gateway_backend_circuit_state",
+                                   "Circuit breaker per backend: 0 closed, 1 half open, 2 open", ["backend"],
+                                   registry=r, multiprocess_mode="max")
         self.policy_info = Gauge("gateway_policy_info", "The running policy version", ["version"],
                                  registry=r, multiprocess_mode="livemax")
 

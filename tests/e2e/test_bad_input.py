@@ -113,3 +113,17 @@ def test_stream_cut_midway_ends_with_an_error_event(gateway: RunningGateway, clo
         assert events, mode
         assert events[-1].startswith('data: {"error"'), (mode, events[-1])
         assert "[DONE]" not in events[-1]
+
+
+def test_circuit_breaker_state_in_readyz_and_metrics(gateway: RunningGateway, cloud_fake: FakeOpenAI,
+                                                    local_fake: FakeOpenAI) -> None:
+    cloud_fake.mode = "server_error"
+    for _ in range(3):  # two attempts each on cloud (retry), then the local fallback serves
+        assert post(gateway, GOOD).status_code == 200
+    ready = httpx.get(gateway.url + "/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["backends"]["cloud"]["state"] == "open" and ready["backends"]["local"]["state"] == "closed"
+    before = len(cloud_fake.requests)
+    assert post(gateway, GOOD).headers["x-gateway-backend"] == "local"
+    assert len(cloud_fake.requests) == before  # an open breaker is skipped at once
+    assert 'gateway_backend_circuit_state{backend="cloud"} 2.0' in httpx.get(gateway.url + "/metrics").text
