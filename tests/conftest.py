@@ -11,8 +11,14 @@ import pytest
 
 from gateway.request import GatewayRequest, text_parts
 from gateway.signals import Signals
-from tests.e2e.harness import DEFAULT_POLICY, RunningGateway, SessionClassifier, run_gateway, \
-    start_session_classifier, write_config
+from tests.e2e.harness import (
+    DEFAULT_POLICY,
+    RunningGateway,
+    SessionClassifier,
+    run_gateway,
+    start_session_classifier,
+    write_config,
+)
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve

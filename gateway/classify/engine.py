@@ -127,7 +127,7 @@ def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
         IpRecognizer(),
         UsSsnRecognizer(),
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
-        NameRecognizer(load_given_names()),
+        NameRecognizer(load_given_names(cfg.spacy_model)),
         SecretRecognizer(),
         *address_recognizers(),
         *ru_id_recognizers(),

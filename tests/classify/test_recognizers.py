@@ -129,6 +129,9 @@ def test_languages(detector: Detector) -> None:
     ("It was a done thing between him and Asya's kid.", "Asya"),  # possessive + kin
     ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),  # uncased
     ("they had 3: adam, christopher and brian.", "adam"),  # uncased list of given names
+    ("The invoice was approved by Virtanen last week.", "Virtanen"),  # surname lexicon (Faker)
+    ("Bianchi, could you send the contract?", "Bianchi"),  # sentence start + continuation
+    ("ask jarmila about the keys before friday", "jarmila"),  # uncased, a name that is no English word
 ])
 def test_person_signals(detector: Detector, text: str, name: str) -> None:
     assert any(name in f for f in found(detector, text, "PERSON")), found(detector, text, "PERSON", 0.0)
@@ -140,6 +143,9 @@ def test_person_signals(detector: Detector, text: str, name: str) -> None:
     "the red car is on the key line",  # uncased, common words
     "My name is not important here.",
     "We flew from Argentina to Chile.",  # a place that is also a given name
+    "The White House issued a statement on the Close and Low prices.",  # surnames that are English words
+    "Dubois Street is closed today.",  # a surname at the start without a person-like continuation
+    "the close price was low on monday, see the date column",  # uncased English words
 ])
 def test_person_negatives(detector: Detector, text: str) -> None:
     assert not found(detector, text, "PERSON")
