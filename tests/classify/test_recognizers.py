@@ -197,6 +197,26 @@ def test_grouped_digits_without_context_are_not_phones(detector: Detector) -> No
     assert not found(detector, "The totals were 9472 7916 in the report.", "PHONE_NUMBER")
 
 
+@pytest.mark.parametrize("text", [
+    "Nothing arrived on my registered 0712-4408315 yet.",  # trunk 0 + separator, no cue
+    "Reach the depot at +49 30 901820 before noon.",  # international prefix
+    "The clinic is (0161) 496 0753, open weekdays.",  # area code in parentheses
+    "Head office\n029 2018 0412-Office",  # suffix glued with a dash
+])
+def test_phone_shapes_without_context(detector: Detector, text: str) -> None:
+    assert found(detector, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize("text", [
+    "The meeting moved to 03.04.2024 at 10:30.",  # a date: 8 digits
+    "Compute 3 + 4 * 12 - 7 and 0.25 * 1200.",  # arithmetic
+    "Revenue grew from 1,250,000 to 2,300,450 dollars.",  # amounts
+    "Use the sequence 0 1 1 2 3 5 8 13 21 34.",  # numbers in a list
+])
+def test_phone_shapes_negatives(detector: Detector, text: str) -> None:
+    assert not found(detector, text, "PHONE_NUMBER")
+
+
 def test_lower_case_iban(detector: Detector) -> None:
     assert found(detector, "my iban is gb42nawi04454264788619", "IBAN_CODE")
     assert not found(detector, "my iban is gb42nawi04454264788618", "IBAN_CODE")
