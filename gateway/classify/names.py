@@ -81,6 +81,22 @@ _CONTINUATION = re.compile(
     r"\s*(?:,|['’]s\b|\s(?:is|was|has|had|and|said|says|will|would|can|could|did|does|told|asked|"
     r"wants|wanted|went|lives|lived|works|worked|loves|likes)\b)"
 )
+# An unknown capitalised word (no English word, not in the lexicons) opening a sentence is a name
+# when a verb of people follows ("Okonjo began writing", "Tamsalu told me"). Not "is", "was",
+# "will", "has": those follow product and technical names as often ("Kubernetes is hard").
+_PERSON_VERB = re.compile(
+    r"\s+(?:began|started|wrote|writes|said|says|told|asked|joined|studied|grew|"
+    r"moved|lives|lived|works|worked|loves|likes|wants|wanted|went|called|married)\s+(?!(?:of|to|in|on|at|a|an|the)\b)"
+)
+_UNKNOWN_START = re.compile(r"(?<![\w'’\-])(?P<name>[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]{2,})(?=\s)")
+# A kin or work relation then a capitalised word: "my kid Alina", "our neighbour Teodor".
+_RELATION = re.compile(
+    r"(?i:\b(?:my|our|his|her|their|your)\s+(?:kids?|child|son|daughter|wife|husband|brother|sister|mother|"
+    r"father|mom|mum|dad|friend|boss|colleague|co-?worker|partner|boyfriend|girlfriend|fianc[eé]e?|"
+    r"neighbou?r|cousin|uncle|aunt|nephew|niece|grandson|granddaughter|grandma|grandpa|tenant|landlord|"
+    r"manager|assistant|patient|client|student|teacher|doctor|lawyer|roommate|flatmate))\s+"
+    r"(?P<name>[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’\-]+)"
+)
 _SENTENCE_PUNCT = frozenset('.!?:;"“”()[]')
 
 
@@ -126,6 +142,7 @@ class GivenNames:
     english: frozenset[str]
     surnames: frozenset[str] = field(default_factory=frozenset)
     foreign: frozenset[str] = field(default_factory=frozenset)
+    words: frozenset[str] = field(default_factory=frozenset)  # lower-case English words
 
     def __contains__(self, name: object) -> bool:
         return name in self.all
@@ -206,7 +223,7 @@ def load_given_names(model: str | None = None) -> GivenNames:
     names |= {n for n in first if usable(n)}
     surnames = frozenset(n for n in last if usable(n) and n not in _NOT_SURNAMES)
     foreign = frozenset(n for n in names | surnames if usable(n))
-    return GivenNames(frozenset(names), frozenset(english), surnames, foreign)
+    return GivenNames(frozenset(names), frozenset(english), surnames, foreign, words)
 
 
 class NameRecognizer(EntityRecognizer):
@@ -256,6 +273,18 @@ class NameRecognizer(EntityRecognizer):
             name = m.group("name")
             if name.lower() not in STOP_WORDS and (name[0].isupper() or name.capitalize() in given):
                 out.append(self._result(m.start("name"), m.end("name"), self._single_score))
+        words = self._given.words
+        if words:
+            for m in _UNKNOWN_START.finditer(text):
+                name = m.group("name")
+                low = name.lower()
+                if (low not in words and low not in STOP_WORDS and _sentence_initial(text, m.start())
+                        and _PERSON_VERB.match(text, m.end())):
+                    out.append(self._result(m.start(), m.end(), self._single_score))
+        strong: list[RecognizerResult] = []
+        for m in _RELATION.finditer(text):
+            if m.group("name").lower() not in STOP_WORDS:
+                strong.append(self._result(m.start("name"), m.end("name"), self._context_score))
         for pattern, lexicon in ((_GIVEN, True), (_SURNAME, False)):
             for m in pattern.finditer(text):
                 name = m.group("name")
@@ -266,7 +295,7 @@ class NameRecognizer(EntityRecognizer):
                 out.append(self._result(m.start(), m.end(), self._single_score))
         if not any(ch.isupper() for ch in text):
             out.extend(self._uncased(text))
-        return self._not_other_entities(out, nlp_artifacts)
+        return self._not_other_entities(out, nlp_artifacts) + strong
 
     def _uncased(self, text: str) -> list[RecognizerResult]:
         """Text without any capital letter: case says nothing, so the lexicon of names common in

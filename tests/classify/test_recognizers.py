@@ -132,6 +132,8 @@ def test_languages(detector: Detector) -> None:
     ("The invoice was approved by Virtanen last week.", "Virtanen"),  # surname lexicon (Faker)
     ("Bianchi, could you send the contract?", "Bianchi"),  # sentence start + continuation
     ("ask jarmila about the keys before friday", "jarmila"),  # uncased, a name that is no English word
+    ("Tamsalu began painting at the age of nine.", "Tamsalu"),  # unknown word + verb of people
+    ("Please add my flatmate Ingrida to the lease.", "Ingrida"),  # relation word
 ])
 def test_person_signals(detector: Detector, text: str, name: str) -> None:
     assert any(name in f for f in found(detector, text, "PERSON")), found(detector, text, "PERSON", 0.0)
@@ -146,6 +148,10 @@ def test_person_signals(detector: Detector, text: str, name: str) -> None:
     "The White House issued a statement on the Close and Low prices.",  # surnames that are English words
     "Dubois Street is closed today.",  # a surname at the start without a person-like continuation
     "the close price was low on monday, see the date column",  # uncased English words
+    "Python is a popular language. Rust was designed for safety.",  # English words + "is"/"was"
+    "Kubernetes is hard. Mitochondria is the powerhouse of the cell.",  # unknown word, no verb of people
+    "Bluetooth was in the kit.",  # a verb of people, but followed by a preposition
+    "Tell my boss about it.",  # relation word, no name
 ])
 def test_person_negatives(detector: Detector, text: str) -> None:
     assert not found(detector, text, "PERSON")
