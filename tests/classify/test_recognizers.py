@@ -152,6 +152,7 @@ def test_person_signals(detector: Detector, text: str, name: str) -> None:
     "Kubernetes is hard. Mitochondria is the powerhouse of the cell.",  # unknown word, no verb of people
     "Bluetooth was in the kit.",  # a verb of people, but followed by a preposition
     "Tell my boss about it.",  # relation word, no name
+    "Compare the Samsung Galaxy with the latest phones.",  # spaCy PERSON ending in an English word
 ])
 def test_person_negatives(detector: Detector, text: str) -> None:
     assert not found(detector, text, "PERSON")
@@ -226,3 +227,7 @@ def test_phone_shapes_negatives(detector: Detector, text: str) -> None:
 def test_lower_case_iban(detector: Detector) -> None:
     assert found(detector, "my iban is gb42nawi04454264788619", "IBAN_CODE")
     assert not found(detector, "my iban is gb42nawi04454264788618", "IBAN_CODE")
+
+
+def test_spacy_person_kept_when_a_name_opens_it(detector: Detector) -> None:
+    assert found(detector, "Yesterday I met Harry Potter in the lobby.", "PERSON")
