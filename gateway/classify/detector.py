@@ -95,8 +95,22 @@ class Detector:
                 en.append(p)
         nlp = self._engine.nlp.language
         for p, doc in zip(en, nlp.pipe(text[p.start:p.end] for p in en), strict=True):
-            out[p.start] = [Span(e.label_, 0.0, p.start + e.start_char, p.start + e.end_char) for e in doc.ents]
+            out[p.start] = [Span(e.label_, 0.0, p.start + e.start_char, p.start + e.end_char) for e in doc.ents
+                            if not (e.label_ == "PERSON" and self._not_a_person(e.text, e.start == 0))]
         return out
+
+    def _not_a_person(self, name: str, sentence_start: bool) -> bool:
+        """A spaCy PERSON that ends in an English word and starts with no known name ("Samsung
+        Galaxy", "Anavilhanas Archipelago", "Iron Man", or one word opening the sentence, "Embark",
+        "Generate"): a product, a place or an imperative verb. "Harry Potter", "Lisa Brown" keep
+        their label (a given name opens them)."""
+        names = self._engine.names
+        words = name.split()
+        if not names.words or len(words) < (1 if sentence_start else 2):
+            return False
+        first = words[0].strip(".,'’")
+        return (words[-1].lower() in names.words and first not in names.all and first not in names.surnames
+                and not any(ch.isdigit() for ch in name))
 
     def _analyze(self, text: str, seg: Piece, ner: dict[int, list[Span]]) -> list[Span]:
         chunk = text[seg.start:seg.end]

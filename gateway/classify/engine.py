@@ -37,7 +37,7 @@ from spacy.tokens import Doc
 
 from gateway.classify.address import address_recognizers
 from gateway.classify.custom import custom_recognizers
-from gateway.classify.names import NameRecognizer, load_given_names
+from gateway.classify.names import GivenNames, NameRecognizer, load_given_names
 from gateway.classify.ru_ids import ru_id_recognizers
 from gateway.classify.secrets import SecretRecognizer
 from gateway.config import ClassifierConfig
@@ -116,9 +116,10 @@ class Engine:
     analyzer: AnalyzerEngine
     nlp: NerOnlyNlpEngine
     entities: list[str]
+    names: GivenNames
 
 
-def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
+def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) -> list[EntityRecognizer]:
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
         PhoneRecognizer(),
@@ -127,7 +128,7 @@ def build_recognizers(cfg: ClassifierConfig) -> list[EntityRecognizer]:
         IpRecognizer(),
         UsSsnRecognizer(),
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
-        NameRecognizer(load_given_names()),
+        NameRecognizer(names if names is not None else load_given_names(cfg.spacy_model)),
         SecretRecognizer(),
         *address_recognizers(),
         *ru_id_recognizers(),
@@ -140,8 +141,9 @@ def build_engine(cfg: ClassifierConfig) -> Engine:
     nlp = NerOnlyNlpEngine(cfg.spacy_model)
     nlp.load()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    for r in build_recognizers(cfg):
+    names = load_given_names(cfg.spacy_model)
+    for r in build_recognizers(cfg, names):
         registry.add_recognizer(r)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[LANGUAGE])
     entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
-    return Engine(analyzer, nlp, entities)
+    return Engine(analyzer, nlp, entities, names)

@@ -21,10 +21,15 @@ a name is personal data unless known to be public.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 
+import spacy.util
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -70,10 +75,27 @@ _UNCASED_FULL = re.compile(
 _UNCASED_LIST = re.compile(
     r"(?<![\w'’\-])(?P<first>[a-zß-öø-ÿā-ž]{3,})(?=(?:\s*,\s*|\s+and\s+|\s*&\s*)(?P<next>[a-zß-öø-ÿā-ž]{3,})(?![\w\-]))"
 )
+_UNCASED_WORD = re.compile(r"(?<![\w'’\-])[a-zß-öø-ÿā-ž]{3,}(?![\w\-])")
 # A sentence-initial given name counts when a person-like continuation follows.
 _CONTINUATION = re.compile(
     r"\s*(?:,|['’]s\b|\s(?:is|was|has|had|and|said|says|will|would|can|could|did|does|told|asked|"
     r"wants|wanted|went|lives|lived|works|worked|loves|likes)\b)"
+)
+# An unknown capitalised word (no English word, not in the lexicons) opening a sentence is a name
+# when a verb of people follows ("Okonjo began writing", "Tamsalu told me"). Not "is", "was",
+# "will", "has": those follow product and technical names as often ("Kubernetes is hard").
+_PERSON_VERB = re.compile(
+    r"\s+(?:began|started|wrote|writes|said|says|told|asked|joined|studied|grew|"
+    r"moved|lives|lived|works|worked|loves|likes|wants|wanted|went|called|married)\s+(?!(?:of|to|in|on|at|a|an|the)\b)"
+)
+_UNKNOWN_START = re.compile(r"(?<![\w'’\-])(?P<name>[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]{2,})(?=\s)")
+# A kin or work relation then a capitalised word: "my kid Alina", "our neighbour Teodor".
+_RELATION = re.compile(
+    r"(?i:\b(?:my|our|his|her|their|your)\s+(?:kids?|child|son|daughter|wife|husband|brother|sister|mother|"
+    r"father|mom|mum|dad|friend|boss|colleague|co-?worker|partner|boyfriend|girlfriend|fianc[eé]e?|"
+    r"neighbou?r|cousin|uncle|aunt|nephew|niece|grandson|granddaughter|grandma|grandpa|tenant|landlord|"
+    r"manager|assistant|patient|client|student|teacher|doctor|lawyer|roommate|flatmate))\s+"
+    r"(?P<name>[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’\-]+)"
 )
 _SENTENCE_PUNCT = frozenset('.!?:;"“”()[]')
 
@@ -112,19 +134,69 @@ _NOT_PERSON_LABELS = frozenset({"LOCATION", "GPE", "LOC", "DATE_TIME", "NRP", "N
 
 @dataclass(frozen=True)
 class GivenNames:
-    """Given names of the lexicon (``all``), and those common in English-speaking countries
-    (``english``), which are safe to take in uncased text."""
+    """Given names of the lexicon (``all``), those common in English-speaking countries
+    (``english``), which are safe to take in uncased text, surnames (``surnames``) and the
+    names of either kind that are no English word (``foreign``), safe in uncased text too."""
 
     all: frozenset[str]
     english: frozenset[str]
+    surnames: frozenset[str] = field(default_factory=frozenset)
+    foreign: frozenset[str] = field(default_factory=frozenset)
+    words: frozenset[str] = field(default_factory=frozenset)  # lower-case English words
 
     def __contains__(self, name: object) -> bool:
         return name in self.all
 
 
-def load_given_names() -> GivenNames:
+_LATIN_NAME = re.compile(_WORD)
+
+
+def english_words(model: str) -> frozenset[str]:
+    """Lower-case English words (nouns, verbs, adjectives, adverbs: WordNet's index, which spaCy's
+    English models ship for their lemmatizer). Empty when the model has no such table."""
+    from spacy.lookups import Lookups
+
+    try:
+        root = Path(spacy.util.get_package_path(model))
+    except Exception:  # a path instead of a package, or not installed: no filter data
+        root = Path(model)
+    words: set[str] = set()
+    for table_file in root.glob("**/lemmatizer/lookups/lookups.bin"):
+        lookups = Lookups().from_disk(table_file.parent)
+        if lookups.has_table("lemma_index"):
+            index = lookups.get_table("lemma_index")
+            for pos in ("noun", "verb", "adj", "adv"):
+                words.update(w for w in index.get(pos, ()) if "_" not in w)
+        break
+    return frozenset(words)
+
+
+def _faker_names() -> tuple[set[str], set[str]]:
+    """First and last names of every locale of Faker's person providers (offline data)."""
+    import faker.providers.person as person
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for info in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{info.name}"), "Provider", None)
+        for attr in dir(provider):
+            if not attr.startswith(("first_names", "last_names")):
+                continue
+            values = getattr(provider, attr)
+            if not isinstance(values, (dict, tuple, list)):
+                continue
+            names: Iterable[object] = values.keys() if isinstance(values, dict) else values
+            (first if attr.startswith("first") else last).update(
+                n for n in names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
+    return first, last
+
+
+def load_given_names(model: str | None = None) -> GivenNames:
     """Given names from the ``gender-guesser`` data file (read once per detector). Its columns
-    30-32 hold the frequency in Great Britain, Ireland and the USA (hexadecimal 1-D)."""
+    30-32 hold the frequency in Great Britain, Ireland and the USA (hexadecimal 1-D).
+
+    With ``model`` (a spaCy English package): also Faker's first and last names of all its
+    locales that are no English word (WordNet's index in the model) and no stop word."""
     names: set[str] = set()
     english: set[str] = set()
     data = resources.files("gender_guesser").joinpath("data/nam_dict.txt")
@@ -138,7 +210,20 @@ def load_given_names() -> GivenNames:
                 if max((int(c, 16) for c in line[30:33] if c.strip()), default=0) >= 2:
                     english.add(name)
     names = {n for n in names if n.lower() not in STOP_WORDS and n not in _NOT_NAMES}
-    return GivenNames(frozenset(names), frozenset(n for n in english if n in names and n not in _LOWER_AMBIGUOUS))
+    english = {n for n in english if n in names and n not in _LOWER_AMBIGUOUS}
+    words = english_words(model) if model is not None else frozenset()
+    if not words:  # without the word list Faker's names would bring in "White", "House", "Close"
+        return GivenNames(frozenset(names), frozenset(english))
+
+    def usable(n: str) -> bool:
+        low = n.lower()
+        return len(n) >= 3 and low not in words and low not in STOP_WORDS and n not in _NOT_NAMES
+
+    first, last = _faker_names()
+    names |= {n for n in first if usable(n)}
+    surnames = frozenset(n for n in last if usable(n) and n not in _NOT_SURNAMES)
+    foreign = frozenset(n for n in names | surnames if usable(n))
+    return GivenNames(frozenset(names), frozenset(english), surnames, foreign, words)
 
 
 class NameRecognizer(EntityRecognizer):
@@ -160,6 +245,7 @@ class NameRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
         given = self._given.all
+        surnames = self._given.surnames
         for m in _FULL.finditer(text):
             first, last = m.group("first"), m.group("last")
             if first in given and last not in _NOT_SURNAMES and last.lower() not in STOP_WORDS:
@@ -187,17 +273,29 @@ class NameRecognizer(EntityRecognizer):
             name = m.group("name")
             if name.lower() not in STOP_WORDS and (name[0].isupper() or name.capitalize() in given):
                 out.append(self._result(m.start("name"), m.end("name"), self._single_score))
+        words = self._given.words
+        if words:
+            for m in _UNKNOWN_START.finditer(text):
+                name = m.group("name")
+                low = name.lower()
+                if (low not in words and low not in STOP_WORDS and _sentence_initial(text, m.start())
+                        and _PERSON_VERB.match(text, m.end())):
+                    out.append(self._result(m.start(), m.end(), self._single_score))
+        strong: list[RecognizerResult] = []
+        for m in _RELATION.finditer(text):
+            if m.group("name").lower() not in STOP_WORDS:
+                strong.append(self._result(m.start("name"), m.end("name"), self._context_score))
         for pattern, lexicon in ((_GIVEN, True), (_SURNAME, False)):
             for m in pattern.finditer(text):
                 name = m.group("name")
-                if lexicon and name not in given:
+                if lexicon and name not in given and name not in surnames:
                     continue
                 if _sentence_initial(text, m.start()) and not _CONTINUATION.match(text, m.end()):
                     continue
                 out.append(self._result(m.start(), m.end(), self._single_score))
         if not any(ch.isupper() for ch in text):
             out.extend(self._uncased(text))
-        return self._not_other_entities(out, nlp_artifacts)
+        return self._not_other_entities(out, nlp_artifacts) + strong
 
     def _uncased(self, text: str) -> list[RecognizerResult]:
         """Text without any capital letter: case says nothing, so the lexicon of names common in
@@ -212,6 +310,10 @@ class NameRecognizer(EntityRecognizer):
             if m.group("first").capitalize() in english and m.group("next").capitalize() in english:
                 out.append(self._result(m.start(), m.end("first"), self._single_score))
                 out.append(self._result(m.start("next"), m.end("next"), self._single_score))
+        foreign = self._given.foreign
+        for m in _UNCASED_WORD.finditer(text):
+            if m.group().capitalize() in foreign:
+                out.append(self._result(m.start(), m.end(), self._single_score))
         for m in _SURNAME.finditer(text.title()):
             if text[m.start():m.end()].lower() not in STOP_WORDS:
                 out.append(self._result(m.start(), m.end(), self._single_score))

@@ -18,6 +18,7 @@ from gateway.classify import checksums
 
 _B = r"(?<![\w\-+])"  # not preceded by a word character, sign or dash
 _E = r"(?![\w\-])"
+_PHONE_E = r"(?!\w|-\d)"  # a phone may be followed by "-Office", "-Fax"
 _ACCOUNT_CONTEXT = re.compile(r"(?i)р/с|к/с|сч[её]т|account|расч|реквизит")
 _BIK = re.compile(r"(?i)(?:бик|bic|bik)\W{0,3}(\d{9})(?!\d)")
 
@@ -138,14 +139,34 @@ class PhoneContextRecognizer(_Checked):
 
     ENTITY = "PHONE_NUMBER"
     PATTERNS = (
-        Pattern("nanp", r"(?<![\w\-+])(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}" + _E, 0.6),
-        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _E, 0.3),
+        Pattern("nanp", r"(?<![\w\-+])(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}" + _PHONE_E, 0.6),
+        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _PHONE_E, 0.3),
     )
     CONTEXT = ("call", "phone", "mobile", "cell", "tel", "fax", "sms", "text", "reach", "contact",
-               "message", "dial", "number", "whatsapp", "answer", "ring", "звон", "тел", "номер")
+               "message", "dial", "number", "whatsapp", "answer", "ring", "office", "desk", "звон", "тел", "номер")
 
     def check(self, digits: str) -> bool:
         return 7 <= len(digits) <= 13
+
+
+class PhoneShapeRecognizer(_Checked):
+    """Numbers whose written form is a phone's on its own, without a context word: an
+    international ``+`` prefix, a national trunk ``0`` followed by a separator, or an area code in
+    parentheses, 9-15 digits in all. Dates (at most 8 digits), amounts (no leading ``+``/``0``,
+    decimal commas) and plain digit runs do not take these shapes."""
+
+    ENTITY = "PHONE_NUMBER"
+    PATTERNS = (
+        Pattern("international",
+                r"(?<![\w+\-.,/])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}"
+                + _PHONE_E, 0.5),
+        Pattern("trunk 0", r"(?<![\w+\-.,/])\(?0\d{1,4}\)?[ .\-/]\d{2,8}(?:[ .\-]\d{2,5}){0,3}" + _PHONE_E, 0.5),
+        Pattern("area code", r"(?<![\w+\-.,/])\(\d{2,5}\)\s?\d{3,4}[ .\-]?\d{3,4}" + _PHONE_E, 0.5),
+    )
+    CONTEXT = PhoneContextRecognizer.CONTEXT
+
+    def check(self, digits: str) -> bool:
+        return 9 <= len(digits) <= 15
 
 
 class PassportRecognizer(_Checked):
@@ -229,6 +250,6 @@ def ru_id_recognizers(language: str = "en") -> list[PatternRecognizer]:
     return [
         SnilsRecognizer(language), InnRecognizer(language), OgrnRecognizer(language),
         OmsRecognizer(language), MirCardRecognizer(language), CardContextRecognizer(language),
-        PhoneContextRecognizer(language), PassportRecognizer(language),
+        PhoneContextRecognizer(language), PhoneShapeRecognizer(language), PassportRecognizer(language),
         RuPhoneRecognizer(language), BankAccountRecognizer(language),
     ]

@@ -129,6 +129,11 @@ def test_languages(detector: Detector) -> None:
     ("It was a done thing between him and Asya's kid.", "Asya"),  # possessive + kin
     ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),  # uncased
     ("they had 3: adam, christopher and brian.", "adam"),  # uncased list of given names
+    ("The invoice was approved by Virtanen last week.", "Virtanen"),  # surname lexicon (Faker)
+    ("Bianchi, could you send the contract?", "Bianchi"),  # sentence start + continuation
+    ("ask jarmila about the keys before friday", "jarmila"),  # uncased, a name that is no English word
+    ("Tamsalu began painting at the age of nine.", "Tamsalu"),  # unknown word + verb of people
+    ("Please add my flatmate Ingrida to the lease.", "Ingrida"),  # relation word
 ])
 def test_person_signals(detector: Detector, text: str, name: str) -> None:
     assert any(name in f for f in found(detector, text, "PERSON")), found(detector, text, "PERSON", 0.0)
@@ -140,6 +145,14 @@ def test_person_signals(detector: Detector, text: str, name: str) -> None:
     "the red car is on the key line",  # uncased, common words
     "My name is not important here.",
     "We flew from Argentina to Chile.",  # a place that is also a given name
+    "The White House issued a statement on the Close and Low prices.",  # surnames that are English words
+    "Dubois Street is closed today.",  # a surname at the start without a person-like continuation
+    "the close price was low on monday, see the date column",  # uncased English words
+    "Python is a popular language. Rust was designed for safety.",  # English words + "is"/"was"
+    "Kubernetes is hard. Mitochondria is the powerhouse of the cell.",  # unknown word, no verb of people
+    "Bluetooth was in the kit.",  # a verb of people, but followed by a preposition
+    "Tell my boss about it.",  # relation word, no name
+    "Compare the Samsung Galaxy with the latest phones.",  # spaCy PERSON ending in an English word
 ])
 def test_person_negatives(detector: Detector, text: str) -> None:
     assert not found(detector, text, "PERSON")
@@ -191,6 +204,30 @@ def test_grouped_digits_without_context_are_not_phones(detector: Detector) -> No
     assert not found(detector, "The totals were 9472 7916 in the report.", "PHONE_NUMBER")
 
 
+@pytest.mark.parametrize("text", [
+    "Nothing arrived on my registered 0712-4408315 yet.",  # trunk 0 + separator, no cue
+    "Reach the depot at +49 30 901820 before noon.",  # international prefix
+    "The clinic is (0161) 496 0753, open weekdays.",  # area code in parentheses
+    "Head office\n029 2018 0412-Office",  # suffix glued with a dash
+])
+def test_phone_shapes_without_context(detector: Detector, text: str) -> None:
+    assert found(detector, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize("text", [
+    "The meeting moved to 03.04.2024 at 10:30.",  # a date: 8 digits
+    "Compute 3 + 4 * 12 - 7 and 0.25 * 1200.",  # arithmetic
+    "Revenue grew from 1,250,000 to 2,300,450 dollars.",  # amounts
+    "Use the sequence 0 1 1 2 3 5 8 13 21 34.",  # numbers in a list
+])
+def test_phone_shapes_negatives(detector: Detector, text: str) -> None:
+    assert not found(detector, text, "PHONE_NUMBER")
+
+
 def test_lower_case_iban(detector: Detector) -> None:
     assert found(detector, "my iban is gb42nawi04454264788619", "IBAN_CODE")
     assert not found(detector, "my iban is gb42nawi04454264788618", "IBAN_CODE")
+
+
+def test_spacy_person_kept_when_a_name_opens_it(detector: Detector) -> None:
+    assert found(detector, "Yesterday I met Harry Potter in the lobby.", "PERSON")
