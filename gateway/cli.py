@@ -14,6 +14,7 @@ import orjson
 
 from gateway.config import Config, load_config
 from gateway.errors import ConfigError
+from gateway.request import Endpoint
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,7 +112,7 @@ def _explain(config_path: str, request_path: str) -> int:
     if not isinstance(body, dict):
         print(f"error: {request_path}: the request must be a JSON object", file=sys.stderr)
         return 1
-    endpoint = "messages" if "max_tokens" in body and "system" in body else "chat"
+    endpoint: Endpoint = "chat"
 
     async def run() -> dict[str, object]:
         service = ClassifyService(config.classifier)
@@ -134,10 +135,34 @@ def _explain(config_path: str, request_path: str) -> int:
 
 
 def _policy_test(config_path: str, directory: str | None) -> int:
-    from gateway.policy.testcases import main_run
+    from gateway.classify.service import ClassifyService
+    from gateway.policy import run_policy_tests, summary
+    from gateway.request import GatewayRequest, text_parts
+    from gateway.signals import Signals
 
     config = load_config(config_path)
-    return main_run(config, Path(directory) if directory else None)
+    tests_dir = Path(directory) if directory else config.resolve_path(config.policy).parent / "tests"
+    if not tests_dir.is_dir():
+        print(f"error: {tests_dir}: no such directory", file=sys.stderr)
+        return 1
+    service = ClassifyService(config.classifier.model_copy(update={"workers": 0}))
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(service.start())
+
+        def classify(request: GatewayRequest) -> Signals:
+            parts, opaque = text_parts(request.endpoint, request.body)
+            return loop.run_until_complete(service.classify(parts, opaque))
+
+        results = run_policy_tests(config, tests_dir, classify)
+    finally:
+        loop.run_until_complete(service.aclose())
+        loop.close()
+    for result in results:
+        if not result.ok:
+            print(result)
+    print(summary(results))
+    return 0 if results and all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

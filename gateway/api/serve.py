@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
-
 from gateway.api.app import create_app
 from gateway.api.build import build_gateway
+from gateway.api.handlers import FastPath
 from gateway.config import load_config
 
 app_factory_env = "GATEWAY_CONFIG_PATH"
 
 
-def app_from_env() -> FastAPI:
+def app_from_env() -> FastPath:
     config = load_config(os.environ[app_factory_env])
     gw = build_gateway(config, os.environ)
     return create_app(gw, watch_signals=True)

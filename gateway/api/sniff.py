@@ -12,9 +12,14 @@ from gateway.observability.cost import Usage, usage_from_openai
 
 
 class Sniffer(Protocol):
-    done: bool
-    usage: Usage | None
-    events: int
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def usage(self) -> Usage | None: ...
+
+    @property
+    def events(self) -> int: ...
 
     def feed(self, chunk: bytes) -> bytes:
         """Watch ``chunk``; return the bytes to pass on to the client."""

@@ -108,7 +108,8 @@ class HttpxResponse:
         self.status = response.status_code
 
     def header(self, name: str) -> str | None:
-        return self._r.headers.get(name)
+        value: str | None = self._r.headers.get(name)
+        return value
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
