@@ -11,6 +11,7 @@ concurrencies. Every run is bounded in time. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -83,7 +84,7 @@ http {{
     return subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
 
 
-def write_config(tmp: Path, upstream: str) -> Path:
+def write_config(tmp: Path, upstream: str, slow_port: int) -> Path:
     (tmp / "policy.yaml").write_text("""\
 version: 1
 default: local
@@ -99,7 +100,7 @@ routes:
     to: cloud
     fallback: [local]
   - id: streaming-to-cloud
-    when: {model: stream}
+    when: {model: {in: [stream, slow]}}
     to: requested
 """)
     (tmp / "config.yaml").write_text(f"""\
@@ -108,10 +109,12 @@ backends:
   local-nginx: {{type: openai, zone: local, base_url: "{upstream}/v1"}}
   cloud-nginx: {{type: openai, zone: cloud, base_url: "{upstream}/v1"}}
   cloud-stream: {{type: openai, zone: cloud, base_url: "{upstream}/stream/v1"}}
+  cloud-slow: {{type: openai, zone: cloud, base_url: "http://127.0.0.1:{slow_port}/v1"}}
 models:
   local: {{backend: local-nginx, model: bench-local}}
   cloud: {{backend: cloud-nginx, model: bench-cloud, price: {{input: 2.5, output: 10}}}}
   stream: {{backend: cloud-stream, model: bench-stream, price: {{input: 2.5, output: 10}}}}
+  slow: {{backend: cloud-slow, model: bench-slow}}
 classifier: {{workers: {os.cpu_count() or 1}}}
 policy: policy.yaml
 audit: {{path: "{tmp / 'audit.jsonl'}"}}
@@ -172,6 +175,57 @@ def run_wrk(url: str, script: Path, concurrency: int, duration: int) -> dict[str
             "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}
 
 
+async def slow_stream_server(port: int, chunks: int, gap: float) -> None:
+    """A raw HTTP/1.1 server that streams ``chunks`` SSE events ``gap`` seconds apart."""
+    import asyncio
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+                await reader.readexactly(length)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                             b"transfer-encoding: chunked\r\n\r\n")
+                events = sse_body().split("\n\n")[:-1]
+                for i, event in enumerate(events[:chunks] + events[-1:]):
+                    data = (event + "\n\n").encode()
+                    writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    await writer.drain()
+                    if i < chunks - 1:
+                        await asyncio.sleep(gap)
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+async def stream_timing(url: str, body: bytes, requests: int) -> dict[str, float]:
+    """Time to the first event and the largest gap between events, per request (aiohttp)."""
+    import asyncio
+    import statistics
+
+    import aiohttp
+
+    ttfts, gaps = [], []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(requests):
+            start = time.perf_counter()
+            arrivals = []
+            async with session.post(url, data=body, headers={"content-type": "application/json"}) as r:
+                async for _chunk in r.content.iter_any():
+                    arrivals.append(time.perf_counter())
+            ttfts.append((arrivals[0] - start) * 1000)
+            gaps.append(max((b - a for a, b in itertools.pairwise(arrivals)), default=0.0) * 1000)
+            await asyncio.sleep(0)
+    return {"ttft_p50": statistics.median(ttfts), "ttft_p90": statistics.quantiles(ttfts, n=10)[-1],
+            "max_gap_p50": statistics.median(gaps), "max_gap_max": max(gaps)}
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -182,6 +236,42 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def report_stream_timing(slow_port: int, gw_port: int, requests: int) -> None:
+    """Case (c) in detail: an upstream that streams 50 events 20 ms apart, timed at concurrency 1."""
+    import asyncio
+    import threading
+
+    threading.Thread(target=lambda: asyncio.run(slow_stream_server(slow_port, 50, 0.02)), daemon=True).start()
+    time.sleep(0.3)
+    body = json.dumps({"model": "slow", "stream": True, "messages": [{"role": "system", "content": SYSTEM},
+                                                                      {"role": "user", "content": USER}]}).encode()
+    direct = asyncio.run(stream_timing(f"http://127.0.0.1:{slow_port}/v1/chat/completions", body, requests))
+    through = asyncio.run(stream_timing(f"http://127.0.0.1:{gw_port}/v1/chat/completions", body, requests))
+    print(f"# streaming, 50 events 20 ms apart, {requests} requests at concurrency 1 (ms):")
+    print(f"#   time to first event  direct p50 {direct['ttft_p50']:.3f} p90 {direct['ttft_p90']:.3f} | "
+          f"gateway p50 {through['ttft_p50']:.3f} p90 {through['ttft_p90']:.3f} | "
+          f"added p50 {through['ttft_p50'] - direct['ttft_p50']:.3f}")
+    print(f"#   largest gap between events (upstream sends every 20 ms): direct p50 {direct['max_gap_p50']:.3f} "
+          f"max {direct['max_gap_max']:.3f} | gateway p50 {through['max_gap_p50']:.3f} "
+          f"max {through['max_gap_max']:.3f}")
+
+
+def soak(tmp: Path, gw_port: int, pid: int, seconds: int) -> None:
+    script = lua_script(tmp, "cached")
+    proc = subprocess.Popen(["wrk", "-t", "2", "-c", "32", "-d", f"{seconds}s", "--timeout", "5s", "-s", str(script),
+                             f"http://127.0.0.1:{gw_port}/v1/chat/completions"], stdout=subprocess.PIPE, text=True)
+    samples = []
+    start = time.monotonic()
+    while proc.poll() is None and time.monotonic() - start < seconds + 30:
+        samples.append(rss_mb(pid))
+        time.sleep(10)
+    out, _ = proc.communicate(timeout=60)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    first = samples[1] if len(samples) > 1 else samples[0]  # after warm-up
+    print(f"# soak {seconds}s at concurrency 32: {rps.group(1) if rps else '?'} requests/s; RSS MB after 10 s "
+          f"{first:.0f}, peak {max(samples):.0f}, end {samples[-1]:.0f}: growth {100 * (samples[-1] / first - 1):.1f}%")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="+", default=["cached", "unique", "stream", "pii"],
@@ -189,6 +279,10 @@ def main() -> int:
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32, 64])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, default=1, help="gateway (uvicorn) workers")
+    parser.add_argument("--stream-timing", type=int, default=100, metavar="N",
+                        help="requests for the time-to-first-token and chunk-gap measurement (0: skip)")
+    parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
+                        help="after the table, load case 'cached' at concurrency 32 this long and report RSS growth")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
@@ -199,7 +293,8 @@ def main() -> int:
         up_port, gw_port = free_port(), free_port()
         upstream = f"http://127.0.0.1:{up_port}"
         nginx = start_nginx(tmp, up_port)
-        config = write_config(tmp, upstream)
+        slow_port = free_port()
+        config = write_config(tmp, upstream, slow_port)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
                                     "--port", str(gw_port), "--workers", str(args.workers),
@@ -224,6 +319,10 @@ def main() -> int:
                           f"{through['p50'] - direct['p50']:>9.3f} {through['p99'] - direct['p99']:>9.3f} | "
                           f"{rss_mb(gateway.pid):>6.0f}", flush=True)
             print("# latencies in ms; added = through the gateway minus direct, same run")
+            if args.stream_timing:
+                report_stream_timing(slow_port, gw_port, args.stream_timing)
+            if args.soak:
+                soak(tmp, gw_port, gateway.pid, args.soak)
         finally:
             gateway.send_signal(signal.SIGINT)
             try:
