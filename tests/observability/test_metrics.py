@@ -32,6 +32,8 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "gateway_inflight_requests": ("gauge", frozenset({"endpoint"})),
     "gateway_policy_reloads_total": ("counter", frozenset({"result"})),
     "gateway_policy_info": ("gauge", frozenset({"version"})),
+    # extensions of the contract (documented in README.md)
+    "gateway_backend_circuit_state": ("gauge", frozenset({"backend"})),
 }
 PRICES = {"gpt-4o": (2.5, 10.0), "local-llama": (0.0, 0.0)}  # tests/e2e/harness.write_config
 REFERENCE = "gpt-4o"
