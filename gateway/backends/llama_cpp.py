@@ -144,13 +144,13 @@ class LlamaCppBackend:
         deadline = loop.time() + t.total
 
         async def chunks() -> AsyncGenerator[bytes, None]:
-            kind_, value, last = kind, first, first
+            kind_, value, last = kind, first, {}
             try:
                 while kind_ == "chunk":
                     last = value
                     yield b"data: " + orjson.dumps(value) + b"\n\n"
                     kind_, value = await self._relay_next(job, t.idle, deadline - loop.time())
-                if include_usage and isinstance(value, dict) and isinstance(last, dict):
+                if include_usage and isinstance(value, dict) and last:
                     yield b"data: " + orjson.dumps(usage_chunk(last, value)) + b"\n\n"
                 yield DONE
             finally:
@@ -159,8 +159,11 @@ class LlamaCppBackend:
         stream = chunks()
 
         async def aclose() -> None:
+            """Stop generating; returns once the slot is free (the next token, normally)."""
             job.cancel()
             await stream.aclose()
+            if not job.finished.is_set():
+                await asyncio.to_thread(job.finished.wait, t.idle)
 
         return UpstreamStream(200, stream, aclose)
 

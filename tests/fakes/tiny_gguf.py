@@ -34,7 +34,7 @@ def vocabulary() -> tuple[list[str], list[float], list[int]]:
     types = [T.UNKNOWN, T.CONTROL, T.CONTROL]
     tokens += [f"<0x{b:02X}>" for b in range(256)]
     types += [T.BYTE] * 256
-    normal = ["\u2581", *LETTERS, *(f"\u2581{w}" for w in WORDS), *WORDS]
+    normal = list(dict.fromkeys(["\u2581", *LETTERS, *(f"\u2581{w}" for w in WORDS), *WORDS]))  # unique
     tokens += normal
     types += [T.NORMAL] * len(normal)
     # SentencePiece merges prefer higher scores: longer pieces score higher.
