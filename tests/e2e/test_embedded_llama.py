@@ -129,7 +129,8 @@ def test_full_queue_falls_back_to_cloud_but_personal_data_stays_local(
         body = {"model": "local-llama", "messages": HARMLESS, "max_tokens": 3500, "stream": True}
         with http.stream("POST", "/v1/chat/completions", json=body) as busy:
             assert busy.status_code == 200
-            next(busy.iter_lines())
+            lines = busy.iter_lines()  # keep it: a dropped line iterator closes the connection
+            next(lines)
             harmless = oai(embedded).chat.completions.with_raw_response.create(
                 model="local-llama", messages=HARMLESS, max_tokens=5)
             assert harmless.headers["x-gateway-backend"] == "cloud"  # the route's fallback
@@ -163,7 +164,7 @@ def test_healthz_answers_while_the_model_generates(embedded: RunningGateway) -> 
 
     def long_request() -> None:
         result["reply"] = oai(embedded).chat.completions.create(model="local-llama", messages=HARMLESS,
-                                                                max_tokens=3000)
+                                                                max_tokens=1200)
 
     thread = threading.Thread(target=long_request)
     thread.start()

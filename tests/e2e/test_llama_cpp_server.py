@@ -71,7 +71,8 @@ def via_server(tmp_path: Path, llama_server: str, cloud_fake: FakeOpenAI,
                classifier: SessionClassifier) -> Iterator[RunningGateway]:
     path = write_config(tmp_path, local_url=llama_server, cloud_url=cloud_fake.base_url, policy=POLICY)
     # the real server is slower to answer than the fakes the shared config was written for
-    path.write_text(path.read_text().replace("first_byte: 2, total: 10, idle: 1", "first_byte: 30, total: 60, idle: 30"))
+    text = path.read_text().replace("first_byte: 2, total: 10, idle: 1", "first_byte: 30, total: 60, idle: 30")
+    path.write_text(text)
     with run_gateway(path, classifier) as gw:
         yield gw
 
