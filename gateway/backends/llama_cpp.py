@@ -109,7 +109,7 @@ class LlamaCppBackend:
         if model is not None and callable(getattr(model, "close", None)):
             model.close()
 
-    def _submit(self, fn: Callable[[Job], None]) -> Job:
+    def _submit(self, fn: Callable[[Job], Any]) -> Job:
         try:
             return self.worker.submit(fn)
         except QueueFull:

@@ -1,5 +1,5 @@
 """What runs on the llama worker thread: one generation (whole or streamed) or one embedding call,
-reporting through the job's channel (see :mod:`gateway.backends.llama_worker`).
+streaming through the job's channel and returning the outcome (see :mod:`gateway.backends.llama_worker`).
 
 Cancellation between tokens: every sampling step passes through :class:`TokenTracker`, a logits
 processor that counts tokens (for ``usage``) and, once the job is cancelled, leaves only the
@@ -55,32 +55,29 @@ def _create(model: Any, endpoint: str) -> Any:
     return model.create_chat_completion if endpoint == "chat" else model.create_completion
 
 
-def generate_whole(model: Any, endpoint: str, kwargs: dict[str, Any], job: Job) -> None:
+def generate_whole(model: Any, endpoint: str, kwargs: dict[str, Any], job: Job) -> dict[str, Any]:
     tracker = TokenTracker(job.cancelled, int(model.token_eos()))
     result: dict[str, Any] = _create(model, endpoint)(**kwargs, stream=False,
                                                       logits_processor=_processors(tracker))
-    if job.cancelled.is_set():
-        return  # nobody is waiting for it
     if not isinstance(result.get("usage"), dict):
         result["usage"] = tracker.usage()
-    job.channel.put("done", result)
+    return result
 
 
-def generate_stream(model: Any, endpoint: str, kwargs: dict[str, Any], job: Job) -> None:
-    """Put each chunk as it is made, then ``("done", usage)``."""
+def generate_stream(model: Any, endpoint: str, kwargs: dict[str, Any], job: Job) -> dict[str, int]:
+    """Put each chunk as it is made; return the usage."""
     tracker = TokenTracker(job.cancelled, int(model.token_eos()))
     chunks = _create(model, endpoint)(**kwargs, stream=True, logits_processor=_processors(tracker))
     try:
         for chunk in chunks:
             if job.cancelled.is_set():
-                return
+                break
             job.channel.put("chunk", chunk)
     finally:
         chunks.close()
-    job.channel.put("done", tracker.usage())
+    return tracker.usage()
 
 
-def embed(model: Any, kwargs: dict[str, Any], job: Job) -> None:
+def embed(model: Any, kwargs: dict[str, Any], job: Job) -> dict[str, Any]:
     result: dict[str, Any] = model.create_embedding(**kwargs)
-    if not job.cancelled.is_set():
-        job.channel.put("done", result)
+    return result

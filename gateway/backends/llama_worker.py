@@ -11,7 +11,7 @@ a job still waiting is skipped when its turn comes. The slot is free when the jo
 
     worker = Worker("embedded", queue_size=4)
     job = worker.submit(lambda job: generate(job))     # QueueFull when the queue is full
-    kind, value = await job.channel.get()
+    kind, value = await job.channel.get()               # ("chunk", ...)*, then ("done", fn's result)
     job.cancel()                                        # idempotent
 """
 
@@ -27,8 +27,8 @@ from typing import Any
 
 log = logging.getLogger("gateway.backends.llama_cpp")
 
-# Items a job sends: ("chunk", dict) for each streamed piece, ("done", value) at the end,
-# ("error", exception) when it failed.
+# Items a job's caller receives: ("chunk", dict) for each streamed piece (the job puts them),
+# then ("done", what the job returned) or ("error", exception), once the slot is free again.
 Item = tuple[str, Any]
 
 
@@ -57,7 +57,7 @@ class Channel:
 
 
 class Job:
-    def __init__(self, fn: Callable[[Job], None], channel: Channel) -> None:
+    def __init__(self, fn: Callable[[Job], Any], channel: Channel) -> None:
         self.fn = fn
         self.channel = channel
         self.cancelled = threading.Event()
@@ -85,7 +85,7 @@ class Worker:
         with self._lock:
             return self._admitted
 
-    def submit(self, fn: Callable[[Job], None]) -> Job:
+    def submit(self, fn: Callable[[Job], Any]) -> Job:
         """Queue ``fn(job)`` to run on the worker thread; the job's channel belongs to the
         calling (running) event loop."""
         job = Job(fn, Channel(asyncio.get_running_loop()))
@@ -102,19 +102,23 @@ class Worker:
             if job is None:
                 return
             self._current = job
+            outcome: Item | None = None
             try:
                 if self._closed:
-                    job.channel.put("error", WorkerClosed(self.name))
+                    outcome = ("error", WorkerClosed(self.name))
                 elif not job.cancelled.is_set():
-                    job.fn(job)
+                    outcome = ("done", job.fn(job))
             except BaseException as exc:  # a job must never kill the worker
                 log.error("backend %s: job failed: %s", self.name, type(exc).__name__)
-                job.channel.put("error", exc)
+                outcome = ("error", exc)
             finally:
                 with self._lock:
                     self._admitted -= 1
-                job.finished.set()
                 self._current = None
+                job.finished.set()
+            # The slot is free before the caller hears the outcome: its next request finds room.
+            if outcome is not None and not job.cancelled.is_set():
+                job.channel.put(*outcome)
 
     def close(self, timeout: float = 5.0) -> None:
         """Refuse new jobs, let the running one see its cancel flag, and stop the thread."""
