@@ -85,7 +85,8 @@ class BackendConfig(Strict):
     model_path: str | None = None
     n_ctx: int = Field(default=4096, gt=0)
     n_threads: int | None = Field(default=None, gt=0)
-    queue_size: int = Field(default=16, ge=0)
+    queue_size: int = Field(default=16, ge=0)  # requests waiting behind the running one
+    embedding: bool = False  # load the model for /v1/embeddings (llama.cpp embedding mode)
 
     @model_validator(mode="after")
     def _check_kind(self) -> BackendConfig:

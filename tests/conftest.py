@@ -4,6 +4,7 @@ the gateway under uvicorn in front of them."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,6 +41,17 @@ def detector(classifier: SessionClassifier) -> Callable[[GatewayRequest], Signal
         return asyncio.run(classifier.classify(parts, opaque))
 
     return classify
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random llama GGUF (see tests/fakes/tiny_gguf.py), built once per session, for the
+    tests that run the real llama.cpp path. Skipped without llama-cpp-python, except in CI."""
+    if not os.environ.get("CI"):
+        pytest.importorskip("llama_cpp")
+    from tests.fakes.tiny_gguf import write_tiny_gguf
+
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 
 import httpx
 
 from gateway.backends.anthropic import AnthropicBackend
 from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.llama_cpp import LlamaCppBackend
 from gateway.backends.openai import OpenAIBackend
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
 from gateway.config import BackendConfig, Config, Secrets, Zone
@@ -24,9 +26,13 @@ def build_backends(config: Config, secrets: Secrets,
             adapter = OpenAIBackend(name, cfg, key, transport)
         elif cfg.type == "anthropic":
             adapter = AnthropicBackend(name, cfg, key, transport)
-        else:
-            backends[name] = UnavailableBackend(name, cfg.zone, f"backend type {cfg.type} is not built yet")
+        elif importlib.util.find_spec("llama_cpp") is None:
+            backends[name] = UnavailableBackend(
+                name, cfg.zone, "llama-cpp-python is not installed: install the [local] extra")
             continue
+        else:
+            assert cfg.model_path is not None
+            adapter = LlamaCppBackend(name, cfg, config.resolve_path(cfg.model_path))
         backends[name] = resilient(adapter, cfg)
     return backends
 

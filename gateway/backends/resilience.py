@@ -149,6 +149,12 @@ class ResilientBackend:
                                  kind="unsupported", before_first_byte=True, status=400)
         return await self._run(lambda: native(body, stream, headers))
 
+    async def start(self) -> None:
+        """Start the inner backend when it has a start-up step (an embedded model loads)."""
+        start: Callable[[], Awaitable[None]] | None = getattr(self.inner, "start", None)
+        if start is not None:
+            await start()
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -264,6 +265,11 @@ def test_registry_wraps_adapters_with_configured_policies() -> None:
     assert a.retry == RetryPolicy(attempts=4, backoff=0.5, max_backoff=2.0, max_retry_after=5.0)
     assert (a.breaker.failures, a.breaker.cooldown, a.supports_native) == (2, 7, True)
     assert o.retry == RetryPolicy() and not o.supports_native and o.zone == "local"
-    assert not isinstance(backends["l"], ResilientBackend)
+    llama = backends["l"]  # the embedded model, behind the same policies (or unavailable without the extra)
+    if importlib.util.find_spec("llama_cpp") is not None:
+        assert isinstance(llama, ResilientBackend) and type(llama.inner).__name__ == "LlamaCppBackend"
+        assert str(llama.inner.model_path).endswith("m.gguf")  # type: ignore[attr-defined]
+    else:
+        assert not isinstance(llama, ResilientBackend)
     defaults = BackendConfig(type="openai", zone="cloud", base_url="http://x")
     assert (defaults.retries.attempts, defaults.circuit_breaker.failures) == (2, 5)
