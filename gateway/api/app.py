@@ -33,6 +33,10 @@ def create_app(gw: Gateway, *, watch_signals: bool = False) -> FastPath:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gw.classifier.start()
+        for backend in gw.backends.values():  # e.g. load an embedded model before the first request
+            start = getattr(backend, "start", None)
+            if start is not None:
+                await start()
         loop = asyncio.get_running_loop()
         if isinstance(gw.policies.classify, LoopClassify):
             gw.policies.classify.loop = loop
