@@ -7,9 +7,11 @@ exception middleware; they are still declared as FastAPI routes for the OpenAPI 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import orjson
 from starlette.requests import Request
@@ -18,13 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.messages import forward_messages, reply_usage
 from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
-from gateway.api.respond import error_response, json_response, reply_response, stream_response
+from gateway.api.respond import error_response, finish, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
 from gateway.errors import BackendFailure, GatewayError, NoBackendAvailable, PolicyBlocked
 from gateway.request import Endpoint
 
 log = logging.getLogger("gateway")
+T = TypeVar("T")
 
 PROXY_PATHS: dict[str, Endpoint] = {
     "/v1/chat/completions": "chat",
@@ -54,7 +57,10 @@ class Handlers:
                 raise NoBackendAvailable(decision.message or
                                          "no backend allowed by the policy can serve this request")
             send = forward_messages(ex, greq) if anthropic else forward_openai(ex, greq)
-            result = await dispatch(gw, ex, send)
+            result = await unless_disconnected(dispatch(gw, ex, send), request)
+            if result is None:  # the client went away: the upstream call was cancelled
+                finish(gw, ex, CLIENT_CLOSED)
+                return Response(status_code=CLIENT_CLOSED)
             if isinstance(result, UpstreamStream):
                 return stream_response(gw, ex, result, anthropic=anthropic)
             if anthropic:
@@ -81,6 +87,34 @@ class Handlers:
             return json_response(orjson.dumps(err.to_openai()), err.status, headers)
         assert ex.decision is not None
         return json_response(orjson.dumps(ex.decision.to_explain()), 200, headers)
+
+
+CLIENT_CLOSED = 499  # nginx's "client closed request", for metrics and the audit log
+
+
+async def unless_disconnected(work: Coroutine[Any, Any, T], request: Request) -> T | None:
+    """Run ``work`` (after the request body was read) unless the client disconnects first: then
+    cancel it, which closes the upstream connection or frees an embedded model's slot."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        watcher.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 class FastPath:

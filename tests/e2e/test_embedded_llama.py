@@ -158,6 +158,18 @@ def test_client_disconnect_mid_stream_frees_the_slot(embedded: RunningGateway) -
     assert completion.choices[0].finish_reason == "length"
 
 
+def test_client_disconnect_during_a_whole_answer_frees_the_slot(embedded: RunningGateway) -> None:
+    """Not streamed: the gateway notices the client leaving and cancels the generation."""
+    llama = llama_of(embedded)
+    body = {"model": "local-llama", "messages": HARMLESS, "max_tokens": 3500}
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up long before 3500 tokens
+        httpx.post(embedded.url + "/v1/chat/completions", json=body,
+                   headers={"authorization": f"Bearer {KEY}"}, timeout=httpx.Timeout(5, read=0.5))
+    wait_for(lambda: llama.worker.admitted == 0, timeout=2.0)  # 3500 tokens would take ~7 s
+    completion = oai(embedded).chat.completions.create(model="local-llama", messages=PERSONAL, max_tokens=4)
+    assert completion.choices[0].finish_reason == "length"
+
+
 def test_healthz_answers_while_the_model_generates(embedded: RunningGateway) -> None:
     llama = llama_of(embedded)
     result: dict[str, object] = {}
