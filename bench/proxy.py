@@ -279,7 +279,7 @@ def main() -> int:
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32, 64])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, default=1, help="gateway (uvicorn) workers")
-    parser.add_argument("--stream-timing", type=int, default=100, metavar="N",
+    parser.add_argument("--stream-timing", type=int, default=30, metavar="N",
                         help="requests for the time-to-first-token and chunk-gap measurement (0: skip)")
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                         help="after the table, load case 'cached' at concurrency 32 this long and report RSS growth")

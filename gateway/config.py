@@ -123,7 +123,6 @@ class ClassifierConfig(Strict):
     timeout: float = Field(default=5.0, gt=0)
     cache_size: int = Field(default=10000, ge=0)
     workers: int = Field(default=1, ge=0)
-    enabled: bool = True
 
 
 class AuditConfig(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -34,7 +34,6 @@ class Exchange:
     key_id: str | None = None
     team: str | None = None
     requested_model: str | None = None
-    request: GatewayRequest | None = None
     signals: Signals | None = None
     decision: Decision | None = None
     served_model: str | None = None
@@ -59,13 +58,10 @@ async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest
     greq = GatewayRequest(endpoint=ex.endpoint, body=body, model=model, stream=stream,
                           request_id=ex.request_id, headers=request.headers, key_id=ex.key_id,
                           team=ex.team)
-    ex.request = greq
     parts, opaque = text_parts(ex.endpoint, body)
     t = time.perf_counter()
-    signals = await gw.classifier.classify(parts, opaque)
+    ex.signals = await gw.classifier.classify(parts, opaque)
     gw.metrics.classify.observe(time.perf_counter() - t)
-    chars = sum(len(p.text) for p in parts)
-    ex.signals = replace(signals, prompt_tokens=max(signals.prompt_tokens, chars // 4))
     ex.decision = evaluate(gw.policies.current, ex.signals, greq)
     for guard, zone in ex.decision.denials:
         gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()

@@ -16,4 +16,4 @@ app_factory_env = "GATEWAY_CONFIG_PATH"
 def app_from_env() -> FastPath:
     config = load_config(os.environ[app_factory_env])
     gw = build_gateway(config, os.environ)
-    return create_app(gw, watch_signals=True)
+    return create_app(gw, watch_signals=True, tune_gc=True)

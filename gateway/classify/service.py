@@ -34,9 +34,6 @@ class ClassifyService:
 
     async def start(self) -> None:
         """Load and warm the models (in every worker) before the first request."""
-        if not self._cfg.enabled:
-            self.ready = True
-            return
         loop = asyncio.get_running_loop()
         if self._cfg.workers > 0:
             ctx = multiprocessing.get_context("spawn")  # no fork of a running event loop
@@ -57,8 +54,6 @@ class ClassifyService:
 
     async def classify(self, parts: list[TextPart], opaque: bool = False) -> Signals:
         tokens = sum(len(p.text) for p in parts) // 4  # rough; the HTTP layer may count better
-        if not self._cfg.enabled:
-            return Signals(prompt_tokens=tokens, classify_failed=opaque)
         results: dict[bytes, TextResult] = {}
         missing: dict[bytes, str] = {}
         for p in parts:
