@@ -64,6 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     _load_policy(config)  # fail fast, with file and line, before binding the port
+    _check_recognizers(config, args.config)
     os.environ[app_factory_env] = str(Path(args.config).resolve())
     # several workers: prometheus-client multiprocess mode, set before any worker imports it
     metrics_dir = prepare_multiprocess_dir(os.environ, args.workers)
@@ -89,9 +90,22 @@ def _load_policy(config: Config) -> object:
     return load_policy(config.resolve_path(config.policy), config)
 
 
+def _check_recognizers(config: Config, path: str) -> None:
+    """Custom recognizers are compiled in the detector's processes; check them here first, so a
+    mistake is reported with the config file's name instead of failing the workers."""
+    from gateway.classify.custom import custom_recognizers
+    from gateway.errors import ConfigProblem
+
+    try:
+        custom_recognizers(config.classifier.recognizers)
+    except ConfigError as exc:
+        raise ConfigError([ConfigProblem(path, None, p.key, p.message) for p in exc.problems]) from None
+
+
 def _check(path: str) -> int:
     config = load_config(path)
     policy = _load_policy(config)
+    _check_recognizers(config, path)
     print(f"ok: {path}: {len(config.backends)} backends, {len(config.models)} models; "
           f"policy {config.policy} version {getattr(policy, 'version', '?')}")
     return 0

@@ -7,6 +7,7 @@ import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -54,28 +55,28 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
 
 
-@pytest.fixture
-def local_fake() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(api_key="test-local-key", models=["llama-3.1-8b"])
+F = TypeVar("F", FakeOpenAI, FakeAnthropic)
+
+
+def running(fake: F) -> Iterator[F]:
     with serve(fake.app) as url:
         fake.base_url = url
         yield fake
+
+
+@pytest.fixture
+def local_fake() -> Iterator[FakeOpenAI]:
+    yield from running(FakeOpenAI(api_key="test-local-key", models=["llama-3.1-8b"]))
 
 
 @pytest.fixture
 def cloud_fake() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(api_key="test-openai-key")
-    with serve(fake.app) as url:
-        fake.base_url = url
-        yield fake
+    yield from running(FakeOpenAI(api_key="test-openai-key"))
 
 
 @pytest.fixture
 def anthropic_fake() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic(api_key="test-anthropic-key")
-    with serve(fake.app) as url:
-        fake.base_url = url
-        yield fake
+    yield from running(FakeAnthropic(api_key="test-anthropic-key"))
 
 
 @pytest.fixture

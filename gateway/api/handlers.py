@@ -20,7 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.messages import forward_messages, reply_usage
 from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
-from gateway.api.respond import error_response, finish, json_response, reply_response, stream_response
+from gateway.api.respond import (
+    CLIENT_CLOSED,
+    error_response,
+    finish,
+    json_response,
+    reply_response,
+    stream_response,
+)
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
 from gateway.errors import BackendFailure, GatewayError, NoBackendAvailable, PolicyBlocked
@@ -87,9 +94,6 @@ class Handlers:
             return json_response(orjson.dumps(err.to_openai()), err.status, headers)
         assert ex.decision is not None
         return json_response(orjson.dumps(ex.decision.to_explain()), 200, headers)
-
-
-CLIENT_CLOSED = 499  # nginx's "client closed request", for metrics and the audit log
 
 
 async def unless_disconnected(work: Coroutine[Any, Any, T], request: Request) -> T | None:

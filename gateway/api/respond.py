@@ -6,6 +6,7 @@ an SSE error event. Accounting happens once per request, when the response is co
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -34,6 +35,7 @@ from gateway.observability.cost import Usage, cost_usd, usage_from_openai
 log = logging.getLogger("gateway")
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+CLIENT_CLOSED = 499  # nginx's "client closed request", for metrics and the audit log
 
 
 def exchange_headers(ex: Exchange) -> dict[str, str]:
@@ -126,6 +128,9 @@ async def relay(gw: Gateway, ex: Exchange, stream: UpstreamStream, sniffer: Snif
         status = 504 if broken.kind == "timeout" else 502
         gw.metrics.backend_errors.labels(backend=ex.backend or "", kind=broken.kind).inc()
         yield on_error(broken.message, "upstream_timeout" if broken.kind == "timeout" else "upstream_error")
+    except (asyncio.CancelledError, GeneratorExit):
+        status = CLIENT_CLOSED  # the client went away; closing the stream cancels the upstream
+        raise
     finally:
         await stream.aclose()
         finish(gw, ex, status, sniffer.usage or estimate(ex, sniffer.events))

@@ -56,3 +56,5 @@ def test_client_disconnect_cancels_the_upstream_stream(gateway: RunningGateway, 
     while cloud_fake.streams_abandoned == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert cloud_fake.streams_abandoned == 1 and cloud_fake.streams_finished == 0
+    records = [orjson.loads(line) for line in gateway.audit_path.read_bytes().splitlines()]
+    assert [r["status"] for r in records] == [499]  # counted as closed by the client, not as served

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 
@@ -53,3 +55,20 @@ def unused_url(host: str = "127.0.0.1") -> str:
         s.bind((host, 0))
         port = s.getsockname()[1]
     return f"http://{host}:{port}"
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, describe: Callable[[], str]) -> None:
+    """Poll ``url`` until it answers 200 while ``proc`` runs; fail with ``describe()`` (a log
+    tail) if the process exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited: {describe()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not ready in {timeout:g} s: {describe()}")
+        time.sleep(0.2)

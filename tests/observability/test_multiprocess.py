@@ -18,6 +18,7 @@ import httpx
 
 from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import wait_ready
 from tests.observability.dashboard import ROOT
 from tests.observability.promtext import samples, total
 from tests.observability.traffic import CLEAN
@@ -44,18 +45,8 @@ def serve_workers(config: Path, metrics_dir: Path, log: Path) -> Iterator[str]:
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120  # each worker loads the detector
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gateway exited: {log.read_text()[-3000:]}")
-                try:
-                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gateway not ready in 120 s: {log.read_text()[-3000:]}")
-                time.sleep(0.5)
+            # each worker loads the detector
+            wait_ready(url + "/readyz", proc, 120, lambda: log.read_text()[-3000:])
             yield url
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -20,6 +20,7 @@ import pytest
 
 from tests.e2e.harness import RunningGateway
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import wait_ready
 from tests.observability import dashboard
 from tests.observability.traffic import drive
 
@@ -56,18 +57,7 @@ scrape_configs:
                              f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(tmp / 'prometheus.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("prometheus did not become ready in 30 s")
-            time.sleep(0.2)
+        wait_ready(url + "/-/ready", proc, 30, lambda: (tmp / "prometheus.log").read_text()[-2000:])
         yield url
     finally:
         proc.terminate()
