@@ -64,8 +64,8 @@ def test_policy_test_passes_on_shipped_policies_and_fails_with_expected_vs_actua
 
 def test_check_reports_a_broken_custom_recognizer(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    config = (ROOT / "config.example.yaml").read_text().replace(
-        "  recognizers: []", "  recognizers: [{name: codes, supported_entity: CODE, patterns: [{name: p, regex: '(', score: 0.5}]}]")
+    broken = "[{name: codes, supported_entity: CODE, patterns: [{name: p, regex: '(', score: 0.5}]}]"
+    config = (ROOT / "config.example.yaml").read_text().replace("  recognizers: []", f"  recognizers: {broken}")
     (tmp_path / "config.yaml").write_text(config)
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))
     assert r.returncode == 1 and "classifier.recognizers[0]" in r.stderr and "Traceback" not in r.stderr
