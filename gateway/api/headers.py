@@ -1,4 +1,4 @@
-"""The ``x-gateway-*`` response headers and request ids."""
+"""Request ids: the client's own ``x-request-id`` when it is sane, else a new one."""
 
 from __future__ import annotations
 
@@ -15,18 +15,3 @@ def request_id(headers: Mapping[str, str]) -> str:
     if given and _REQUEST_ID.fullmatch(given):
         return given
     return uuid.uuid4().hex
-
-
-def entities_header(counts: Mapping[str, int]) -> str:
-    return ",".join(f"{t}:{n}" for t, n in sorted(counts.items()))
-
-
-def decision_headers(request_id: str, route: str, backend: str, zone: str,
-                     entities: Mapping[str, int]) -> dict[str, str]:
-    return {
-        "x-gateway-request-id": request_id,
-        "x-gateway-rule": route,
-        "x-gateway-backend": backend,
-        "x-gateway-zone": zone,
-        "x-gateway-entities": entities_header(entities),
-    }

@@ -36,9 +36,7 @@ def forward_messages(ex: Exchange, greq: GatewayRequest) -> Send:
     async def send(backend: Backend, upstream_model: str) -> UpstreamReply | UpstreamStream:
         native = _native(backend)
         if native is not None:
-            ex.extra["native"] = True
             return await native.send_native({**greq.body, "model": upstream_model}, greq.stream, greq.headers)
-        ex.extra["native"] = False
         try:
             body = to_openai_request(greq.body, upstream_model)
         except GatewayError as exc:

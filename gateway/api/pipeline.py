@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -40,7 +39,8 @@ class Exchange:
     backend: str | None = None
     zone: str | None = None
     upstream_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    strip_usage: bool = False  # the gateway asked the upstream for usage the client did not want
+    finished: bool = False  # counted and audited
 
 
 def start_exchange(endpoint: Endpoint, request: Request) -> Exchange:
@@ -82,7 +82,7 @@ def forward_openai(ex: Exchange, greq: GatewayRequest) -> Send:
     if greq.stream and ex.endpoint in ("chat", "completions") and not (options or {}).get("include_usage"):
         # Ask for usage (for metrics and cost); the relay drops it for a client that did not ask.
         body["stream_options"] = {**(options or {}), "include_usage": True}
-        ex.extra["strip_usage"] = True
+        ex.strip_usage = True
 
     async def send(backend: Backend, upstream_model: str) -> UpstreamReply | UpstreamStream:
         body["model"] = upstream_model

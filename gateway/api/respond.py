@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 from starlette.responses import Response, StreamingResponse
 
-from gateway.api.headers import decision_headers
 from gateway.api.pipeline import Exchange
 from gateway.api.sniff import AnthropicSniffer, OpenAISniffer, Sniffer
 from gateway.api.state import Gateway
@@ -39,11 +38,14 @@ CLIENT_CLOSED = 499  # nginx's "client closed request", for metrics and the audi
 
 
 def exchange_headers(ex: Exchange) -> dict[str, str]:
-    d = ex.decision
-    if d is None:
-        return {"x-gateway-request-id": ex.request_id}
-    return decision_headers(ex.request_id, d.route, ex.backend or d.backend or "", ex.zone or d.zone or "",
-                            d.entities)
+    """``x-gateway-*``: the request id, and the decision's headers with the backend and zone that
+    actually served (a fallback may have)."""
+    headers = {"x-gateway-request-id": ex.request_id}
+    if ex.decision is not None:
+        headers.update(ex.decision.headers())
+        if ex.backend is not None and ex.zone is not None:
+            headers["x-gateway-backend"], headers["x-gateway-zone"] = ex.backend, ex.zone
+    return headers
 
 
 def json_response(content: bytes, status: int, headers: Mapping[str, str]) -> Response:
@@ -95,7 +97,7 @@ def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply, usage: Usage
 
 def stream_response(gw: Gateway, ex: Exchange, stream: UpstreamStream, anthropic: bool = False) -> StreamingResponse:
     headers = {**stream.headers, **exchange_headers(ex), **SSE_HEADERS}
-    sniffer: Sniffer = AnthropicSniffer() if anthropic else OpenAISniffer(strip_usage=bool(ex.extra.get("strip_usage")))
+    sniffer: Sniffer = AnthropicSniffer() if anthropic else OpenAISniffer(strip_usage=ex.strip_usage)
     on_error = anthropic_sse_error if anthropic else sse_error
     return StreamingResponse(relay(gw, ex, stream, sniffer, on_error), status_code=200, headers=headers,
                              media_type="text/event-stream")
@@ -168,9 +170,9 @@ def _completion_chars(parsed: Any) -> int:
 
 def finish(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -> None:
     """Count and audit the request once: metrics labels only from config, no content."""
-    if ex.extra.get("finished"):
+    if ex.finished:
         return
-    ex.extra["finished"] = True
+    ex.finished = True
     elapsed = time.perf_counter() - ex.started
     d = ex.decision
     route = d.route if d else ""
