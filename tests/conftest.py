@@ -7,7 +7,6 @@ import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -23,7 +22,7 @@ from tests.e2e.harness import (
 )
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import serve
+from tests.fakes.server import running
 
 
 @pytest.fixture(scope="session")
@@ -53,15 +52,6 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.fakes.tiny_gguf import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
-
-
-F = TypeVar("F", FakeOpenAI, FakeAnthropic)
-
-
-def running(fake: F) -> Iterator[F]:
-    with serve(fake.app) as url:
-        fake.base_url = url
-        yield fake
 
 
 @pytest.fixture

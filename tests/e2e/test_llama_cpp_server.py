@@ -5,19 +5,17 @@ with the official openai SDK, whole and streamed."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
 from tests.e2e.harness import KEY, RunningGateway, SessionClassifier, run_gateway, write_config
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import free_port, wait_ready
 
 HARMLESS = [{"role": "user", "content": "Explain what a list comprehension is."}]
 POLICY = """\
@@ -25,12 +23,6 @@ version: 1
 default: local-llama
 routes: []
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -45,16 +37,7 @@ def llama_server(tiny_gguf: Path, tmp_path: Path) -> Iterator[str]:
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "llama-server.log").read_text()[-2000:]
-            try:
-                if httpx.get(url + "/v1/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "llama_cpp.server did not start"
-            time.sleep(0.2)
+        wait_ready(url + "/v1/models", proc, 60, lambda: (tmp_path / "llama-server.log").read_text()[-2000:])
         yield url
     finally:
         proc.terminate()

@@ -16,20 +16,14 @@ import pytest
 
 from .anthropic_server import FakeAnthropic
 from .openai_server import FakeOpenAI
-from .server import serve
+from .server import running
 
 
 @pytest.fixture
 def fake_anthropic() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    with serve(fake.app) as url:
-        fake.base_url = url
-        yield fake
+    yield from running(FakeAnthropic())
 
 
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    with serve(fake.app) as url:
-        fake.base_url = url
-        yield fake
+    yield from running(FakeOpenAI())

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import uvicorn
@@ -49,12 +49,32 @@ def serve(app: Any, *, host: str = "127.0.0.1", startup_timeout: float = 10.0) -
         sock.close()
 
 
-def unused_url(host: str = "127.0.0.1") -> str:
-    """A base URL on a port that was free a moment ago: connecting to it is refused."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
-        port = s.getsockname()[1]
-    return f"http://{host}:{port}"
+        port: int = s.getsockname()[1]
+        return port
+
+
+def unused_url(host: str = "127.0.0.1") -> str:
+    """A base URL on a port that was free a moment ago: connecting to it is refused."""
+    return f"http://{host}:{free_port(host)}"
+
+
+F = TypeVar("F", bound="HasApp")
+
+
+class HasApp(Protocol):
+    app: Any
+    base_url: str
+
+
+def running(fake: F) -> Iterator[F]:
+    """Serve a fake upstream for the length of a fixture: ``yield from running(FakeOpenAI())``."""
+    with serve(fake.app) as url:
+        fake.base_url = url
+        yield fake
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, describe: Callable[[], str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import httpx
 
 from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import wait_ready
+from tests.fakes.server import free_port, wait_ready
 from tests.observability.dashboard import ROOT
 from tests.observability.promtext import samples, total
 from tests.observability.traffic import CLEAN
@@ -26,12 +25,6 @@ from tests.observability.traffic import CLEAN
 WORKERS = 2
 REQUESTS = 24
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,18 +19,12 @@ import pytest
 
 from tests.e2e.harness import RunningGateway
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import wait_ready
+from tests.fakes.server import free_port, wait_ready
 from tests.observability import dashboard
 from tests.observability.traffic import drive
 
 PROMETHEUS = "/usr/bin/prometheus"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
