@@ -14,6 +14,7 @@ import orjson
 
 from gateway.config import Config, load_config
 from gateway.errors import ConfigError
+from gateway.policy.compiled import Policy
 from gateway.request import Endpoint
 
 
@@ -84,7 +85,7 @@ def _run_uvicorn(args: argparse.Namespace, config: Config) -> None:
                 access_log=False, timeout_graceful_shutdown=30, proxy_headers=False, server_header=False)
 
 
-def _load_policy(config: Config) -> object:
+def _load_policy(config: Config) -> Policy:
     from gateway.policy.load import load_policy
 
     return load_policy(config.resolve_path(config.policy), config)
@@ -102,12 +103,25 @@ def _check_recognizers(config: Config, path: str) -> None:
         raise ConfigError([ConfigProblem(path, None, p.key, p.message) for p in exc.problems]) from None
 
 
+def _undetectable(config: Config, policy: Policy) -> list[str]:
+    """Entity types the policy names that no recognizer reports: a condition on them never holds."""
+    from gateway.classify.types import DETECTED_TYPES
+    from gateway.policy.entities import custom_types
+
+    detected = DETECTED_TYPES | custom_types(config.classifier.recognizers)
+    return sorted(policy.entity_types - detected)
+
+
 def _check(path: str) -> int:
     config = load_config(path)
     policy = _load_policy(config)
     _check_recognizers(config, path)
+    missing = _undetectable(config, policy)
+    if missing:
+        print(f"warning: {config.policy}: names entity types no recognizer reports (add a custom "
+              f"recognizer or remove them): {', '.join(missing)}", file=sys.stderr)
     print(f"ok: {path}: {len(config.backends)} backends, {len(config.models)} models; "
-          f"policy {config.policy} version {getattr(policy, 'version', '?')}")
+          f"policy {config.policy} version {policy.version}")
     return 0
 
 
@@ -138,7 +152,7 @@ def _explain(config_path: str, request_path: str) -> int:
             await service.aclose()
         greq = GatewayRequest(endpoint=endpoint, body=body, model=str(body.get("model", "auto")),
                               stream=bool(body.get("stream")), request_id="explain")
-        decision = evaluate(policy, signals, greq)  # type: ignore[arg-type]
+        decision = evaluate(policy, signals, greq)
         out = decision.to_explain()
         out["detected"] = [{"type": e.type, "score": round(e.score, 3), "message": e.message,
                             "start": e.start, "end": e.end} for e in signals.entities]

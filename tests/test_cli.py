@@ -69,3 +69,13 @@ def test_check_reports_a_broken_custom_recognizer(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(config)
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))
     assert r.returncode == 1 and "classifier.recognizers[0]" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_check_warns_about_types_nothing_reports(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
+    policy = tmp_path / "policies" / "default.yaml"
+    policy.write_text(policy.read_text().replace("financial: [CREDIT_CARD,", "financial: [ES_NIF, CREDIT_CARD,"))
+    r = gateway("check", "--config", str(tmp_path / "config.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert "warning:" in r.stderr and "ES_NIF" in r.stderr

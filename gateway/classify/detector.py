@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gateway.classify.engine import Engine, build_engine
 from gateway.classify.lang import detect_language
-from gateway.classify.russian import RussianNer
+from gateway.classify.russian import LABELS, RussianNer
 from gateway.classify.segment import Piece, may_hold_name, segments, sentences
 from gateway.classify.types import DIGIT_TYPES, PERSONAL_TYPES
 from gateway.config import ClassifierConfig
@@ -56,6 +56,12 @@ class Detector:
         self._engine: Engine = build_engine(cfg)
         self._russian = RussianNer() if "ru" in cfg.languages else None
         self._custom = frozenset(e for r in cfg.recognizers if isinstance(e := r.get("supported_entity"), str))
+
+    @property
+    def reported_types(self) -> frozenset[str]:
+        """Every entity type this detector can report."""
+        russian = frozenset(LABELS.values()) if self._russian is not None else frozenset()
+        return frozenset(self._engine.entities) | russian | self._custom
 
     def warm_up(self) -> None:
         """Run every model once so the first real request does not pay for lazy set-up."""

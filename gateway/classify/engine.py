@@ -7,11 +7,13 @@ What is turned off, and why:
   layer, so NER alone gives the same entities. Presidio uses the rest only for lemmas in its
   context enhancer; we hand it the lower-cased token text instead (context words are matched as
   substrings, so «паспорта» still matches «паспорт»).
-* Presidio recognizers of types no routing policy uses by default are not loaded (US bank
-  numbers, driver licences, ITIN, passports, NHS, crypto wallets, medical licences, URLs, dates
-  by regex, and the country-specific ones of other countries). Kept: e-mail (with an offline
-  ``tldextract``), phone, credit card, IBAN, IP address, US SSN, and spaCy NER for PERSON,
-  LOCATION, NRP, DATE_TIME (free: one NER pass).
+* Presidio recognizers of types no shipped policy names are not loaded (dates by regex, and the
+  country-specific identifiers of countries other than the US, the UK and Russia: ES, IT, PL,
+  SG, AU, IN, FI, KR, ...; a custom recognizer can add any). Kept: e-mail (with an offline
+  ``tldextract``), phone, credit card, IBAN, IP address, US SSN, passport, driver licence,
+  ITIN, bank number, medical licence, UK NHS and NINO, crypto wallets, URLs, and spaCy NER for
+  PERSON, LOCATION, NRP, DATE_TIME (free: one NER pass). ``gateway check`` warns when a policy
+  names a type that nothing here reports.
 * ORGANIZATION from spaCy is ignored, as Presidio does by default (many false positives).
 """
 
@@ -25,11 +27,20 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
+    CryptoRecognizer,
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
+    MedicalLicenseRecognizer,
+    NhsRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
+    UkNinoRecognizer,
+    UrlRecognizer,
+    UsBankRecognizer,
+    UsItinRecognizer,
+    UsLicenseRecognizer,
+    UsPassportRecognizer,
     UsSsnRecognizer,
 )
 from spacy.language import Language
@@ -45,6 +56,10 @@ from gateway.config import ClassifierConfig
 LANGUAGE = "en"  # Presidio's language key for every recognizer; see Detector for real languages
 EXCLUDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME")
+# Presidio's recognizers for the identifier types the shipped policies name (HIPAA and the
+# default policy's groups): a policy that names a type must have something that can find it.
+IDENTIFIER_RECOGNIZERS = (UsPassportRecognizer, UsLicenseRecognizer, UsItinRecognizer, UsBankRecognizer,
+                          MedicalLicenseRecognizer, NhsRecognizer, UkNinoRecognizer, CryptoRecognizer, UrlRecognizer)
 
 
 class NerOnlyNlpEngine(SpacyNlpEngine):
@@ -127,6 +142,7 @@ def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) ->
         AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
+        *(cls() for cls in IDENTIFIER_RECOGNIZERS),
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
         NameRecognizer(names if names is not None else load_given_names(cfg.spacy_model)),
         SecretRecognizer(),

@@ -30,6 +30,16 @@ PERSONAL_TYPES: tuple[str, ...] = (
 )
 DEFAULT_MIN_SCORE = 0.5
 
+# Every type the built-in recognizers can report (custom recognizers add theirs). A policy that
+# names another type is told so by `gateway check`: nothing would ever find it.
+DETECTED_TYPES = frozenset({
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "LOCATION", "NRP", "DATE_TIME",
+    "ORGANIZATION", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "CRYPTO",
+    "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "US_ITIN", "US_BANK_NUMBER", "MEDICAL_LICENSE",
+    "UK_NHS", "UK_NINO",
+    "RU_PASSPORT", "RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT", "SECRET",
+})
+
 # Types found only in text that contains a digit; skipped for digit-free segments.
 DIGIT_TYPES = frozenset({
     "PHONE_NUMBER", "STREET_ADDRESS", "RU_PASSPORT", "RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS",

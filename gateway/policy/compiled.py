@@ -53,6 +53,7 @@ class Policy:
     models: Mapping[str, Target]  # every configured model, to resolve ``to: requested``
     on_error: OnError
     min_score: float
+    entity_types: frozenset[str] = frozenset()  # every type the policy names, groups expanded
 
     def __repr__(self) -> str:
         return (f"Policy(version={self.version!r}, source={self.source!r}, "

@@ -261,4 +261,17 @@ def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
         models=MappingProxyType(models),
         on_error=config.classifier.on_error,
         min_score=spec.min_score,
+        entity_types=_named_types(spec, groups),
     )
+
+
+def _named_types(spec: PolicySpec, groups: dict[str, frozenset[str]]) -> frozenset[str]:
+    named: set[str] = set()
+    for rule_when in [g.when for g in spec.guards] + [r.when for r in spec.routes]:
+        for cond, _ in _walk(rule_when, ()):
+            if cond.entities is not None:
+                ent = cond.entities
+                for item in [*(ent.any_ or []), *(ent.all_ or []), *(ent.none or [])]:
+                    if item != ANY_TYPE:
+                        named |= groups.get(item, frozenset({item}))
+    return frozenset(named)

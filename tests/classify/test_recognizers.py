@@ -231,3 +231,10 @@ def test_lower_case_iban(detector: Detector) -> None:
 
 def test_spacy_person_kept_when_a_name_opens_it(detector: Detector) -> None:
     assert found(detector, "Yesterday I met Harry Potter in the lobby.", "PERSON")
+
+
+def test_detected_types_names_every_type_the_engine_reports(detector: Detector) -> None:
+    """`gateway check` warns about policy types outside DETECTED_TYPES: keep the list true."""
+    from gateway.classify.types import DETECTED_TYPES
+
+    assert detector.reported_types == DETECTED_TYPES | {"PROJECT_CODENAME", "INTERNAL_TICKET"}
