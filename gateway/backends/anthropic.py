@@ -96,6 +96,9 @@ class AnthropicBackend:
         message = await self._message(response, stream, passed)
         return UpstreamReply(200, orjson.dumps(message), passed)
 
+    async def start(self) -> None:
+        self._http.start()
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

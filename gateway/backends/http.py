@@ -37,6 +37,10 @@ class Response(Protocol):
 
 
 class Client(Protocol):
+    def open(self) -> None:
+        """Create the connection pool (on the running event loop)."""
+        ...
+
     async def post(self, url: str, body: bytes, headers: Mapping[str, str],
                    params: Mapping[str, str]) -> Response: ...
 
@@ -69,13 +73,17 @@ class AiohttpResponse:
 
 
 class AiohttpClient:
-    """One pooled session per backend, made on first use (aiohttp wants a running loop)."""
+    """One pooled session per backend, made at startup by ``open()`` (aiohttp wants a running
+    loop), or on first use."""
 
     def __init__(self, headers: Mapping[str, str], max_connections: int, connect_timeout: float) -> None:
         self._headers = dict(headers)
         self._limit = max_connections
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_connect=connect_timeout)
         self._session: aiohttp.ClientSession | None = None
+
+    def open(self) -> None:
+        self._get()
 
     def _get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -136,6 +144,9 @@ class HttpxClient:
             timeout=httpx.Timeout(connect=connect_timeout, read=None, write=connect_timeout, pool=connect_timeout),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport, trust_env=False, follow_redirects=False)
+
+    def open(self) -> None:
+        return None  # httpx pools lazily and needs no running loop
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str],
                    params: Mapping[str, str]) -> Response:

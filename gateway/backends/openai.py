@@ -73,6 +73,9 @@ class OpenAIBackend:
                                  kind="protocol", before_first_byte=True, status=502)
         return UpstreamReply(response.status, content, headers)
 
+    async def start(self) -> None:
+        self._http.start()
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

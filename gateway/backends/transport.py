@@ -33,6 +33,10 @@ class HttpTransport:
         self.client: Client = (HttpxClient(headers, cfg.max_connections, connect, transport) if transport is not None
                                else AiohttpClient(headers, cfg.max_connections, connect))
 
+    def start(self) -> None:
+        """Create the pooled client at startup (it is made on first use otherwise)."""
+        self.client.open()
+
     async def open(self, url: str, body: bytes, headers: Mapping[str, str] | None = None,
                    params: Mapping[str, str] | None = None) -> Response:
         """Send and wait for the response headers, at most ``first_byte`` seconds."""
