@@ -5,7 +5,6 @@ with the official openai SDK, whole and streamed."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 
 from tests.e2e.harness import KEY, RunningGateway, SessionClassifier, run_gateway, write_config
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import free_port, wait_ready
+from tests.fakes.server import free_port, running_process
 
 HARMLESS = [{"role": "user", "content": "Explain what a list comprehension is."}]
 POLICY = """\
@@ -30,23 +29,12 @@ def llama_server(tiny_gguf: Path, tmp_path: Path) -> Iterator[str]:
     if not os.environ.get("CI"):
         pytest.importorskip("llama_cpp.server.app")
     port = free_port()
-    log = (tmp_path / "llama-server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf),
-                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-                             "--n_threads", "1", "--model_alias", "llama-3.1-8b", "--verbose", "False"],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1",
+            "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "llama-3.1-8b",
+            "--verbose", "False"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url + "/v1/models", proc, 60, lambda: (tmp_path / "llama-server.log").read_text()[-2000:])
+    with running_process(argv, ready_url=url + "/v1/models", timeout=60, log=tmp_path / "llama-server.log"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

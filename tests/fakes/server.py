@@ -8,12 +8,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -75,6 +78,26 @@ def running(fake: F) -> Iterator[F]:
     with serve(fake.app) as url:
         fake.base_url = url
         yield fake
+
+
+@contextmanager
+def running_process(argv: list[str], *, ready_url: str, timeout: float, log: Path, cwd: Path | None = None,
+                    env: dict[str, str] | None = None, stop_timeout: float = 10) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process (output to ``log``) until ``ready_url`` answers 200; stop it with
+    SIGTERM afterwards, and kill its whole process group if it does not exit in ``stop_timeout``."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_ready(ready_url, proc, timeout, lambda: log.read_text()[-3000:])
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=stop_timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, describe: Callable[[], str]) -> None:

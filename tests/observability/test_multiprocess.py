@@ -4,8 +4,6 @@ multiprocess mode), whichever worker answers the scrape, with the contract's lab
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ import httpx
 
 from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import free_port, wait_ready
+from tests.fakes.server import free_port, running_process
 from tests.observability.dashboard import ROOT
 from tests.observability.promtext import samples, total
 from tests.observability.traffic import CLEAN
@@ -31,23 +29,12 @@ REQUESTS = 24
 def serve_workers(config: Path, metrics_dir: Path, log: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, **ENV, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
-                                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
-                                 "--log-level", "warning"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            # each worker loads the detector
-            wait_ready(url + "/readyz", proc, 120, lambda: log.read_text()[-3000:])
-            yield url
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+    argv = [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"]
+    url = f"http://127.0.0.1:{port}"
+    # each worker loads the detector
+    with running_process(argv, ready_url=url + "/readyz", timeout=120, log=log, cwd=ROOT, env=env, stop_timeout=30):
+        yield url
 
 
 def test_metrics_merge_every_worker(tmp_path: Path, local_fake: FakeOpenAI, cloud_fake: FakeOpenAI) -> None:

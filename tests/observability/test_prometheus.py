@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import pytest
 
 from tests.e2e.harness import RunningGateway
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import free_port, wait_ready
+from tests.fakes.server import free_port, running_process
 from tests.observability import dashboard
 from tests.observability.traffic import drive
 
@@ -45,21 +44,10 @@ scrape_configs:
 """)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (tmp / "prometheus.log").open("wb")
-    proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_ready(url + "/-/ready", proc, 30, lambda: (tmp / "prometheus.log").read_text()[-2000:])
+    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+    with running_process(argv, ready_url=url + "/-/ready", timeout=30, log=tmp / "prometheus.log"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
 
 
 def query(prom: str, expr: str) -> dict[str, Any]:

@@ -63,24 +63,16 @@ def drive(url: str, cloud_fake: FakeOpenAI, local_fake: FakeOpenAI) -> Sent:
     except openai.PermissionDeniedError:
         sent.requests += 1
         sent.statuses.append(403)
-    stream = c.chat.completions.create(model="gpt-4o", messages=CLEAN, stream=True,  # type: ignore[arg-type]
-                                       stream_options={"include_usage": True})
-    usage = None
-    for chunk in stream:
-        usage = chunk.usage or usage
-    assert usage is not None
-    sent.requests += 1
-    sent.statuses.append(200)
-    sent.add("gpt-4o", "cloud", usage.prompt_tokens, usage.completion_tokens)
-    stream = c.chat.completions.create(model="auto", messages=PII, stream=True,  # type: ignore[arg-type]
-                                       stream_options={"include_usage": True})
-    usage = None
-    for chunk in stream:
-        usage = chunk.usage or usage
-    assert usage is not None
-    sent.requests += 1
-    sent.statuses.append(200)
-    sent.add("local-llama", "local", usage.prompt_tokens, usage.completion_tokens)
+    for model, messages, served, zone in (("gpt-4o", CLEAN, "gpt-4o", "cloud"), ("auto", PII, "local-llama", "local")):
+        stream = c.chat.completions.create(model=model, messages=messages, stream=True,  # type: ignore[arg-type]
+                                           stream_options={"include_usage": True})
+        usage = None
+        for chunk in stream:
+            usage = chunk.usage or usage
+        assert usage is not None
+        sent.requests += 1
+        sent.statuses.append(200)
+        sent.add(served, zone, usage.prompt_tokens, usage.completion_tokens)
     cloud_fake.mode, cloud_fake.fail_times = "server_error", 2  # a fallback: cloud fails, retried once, fails again
     raw = c.chat.completions.with_raw_response.create(model="gpt-4o", messages=CLEAN)  # type: ignore[arg-type]
     assert raw.headers["x-gateway-backend"] == "local"
