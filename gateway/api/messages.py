@@ -7,6 +7,7 @@ and its answer (whole or streamed) is translated back into Anthropic's shape.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol, cast
 
@@ -52,10 +53,8 @@ def forward_messages(ex: Exchange, greq: GatewayRequest) -> Send:
 
 def reply_usage(reply: UpstreamReply) -> Usage | None:
     """Usage of an Anthropic message body."""
-    try:
-        usage = orjson.loads(reply.body).get("usage")
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
+    message = reply.json()
+    usage = message.get("usage") if message is not None else None
     if not isinstance(usage, dict) or not isinstance(usage.get("input_tokens"), int):
         return None
     prompt = usage["input_tokens"] + int(usage.get("cache_read_input_tokens") or 0)
@@ -63,13 +62,15 @@ def reply_usage(reply: UpstreamReply) -> Usage | None:
 
 
 def _translate_reply(reply: UpstreamReply, model: str) -> UpstreamReply:
-    try:
-        completion = orjson.loads(reply.body)
-        message = to_anthropic_response(completion, model=model)
-    except (orjson.JSONDecodeError, GatewayError, KeyError, TypeError, AttributeError):
+    completion = reply.json()
+    message = None
+    if completion is not None:
+        with contextlib.suppress(GatewayError, KeyError, TypeError, AttributeError):
+            message = to_anthropic_response(completion, model=model)
+    if message is None:
         raise BackendFailure("the backend's answer could not be translated", kind="protocol",
-                             before_first_byte=True, status=502) from None
-    return UpstreamReply(reply.status, orjson.dumps(message), reply.headers)
+                             before_first_byte=True, status=502)
+    return UpstreamReply(reply.status, orjson.dumps(message), reply.headers, message)
 
 
 async def _translate_stream(stream: UpstreamStream, model: str) -> AsyncIterator[bytes]:

@@ -85,12 +85,9 @@ def error_response(gw: Gateway, ex: Exchange, exc: Exception, anthropic: bool = 
 
 
 def reply_response(gw: Gateway, ex: Exchange, reply: UpstreamReply, usage: Usage | None = None) -> Response:
-    if usage is None:
-        try:
-            parsed = orjson.loads(reply.body)
-            usage = usage_from_openai(parsed.get("usage")) or estimate(ex, _completion_chars(parsed) // 4)
-        except (orjson.JSONDecodeError, AttributeError):
-            pass
+    parsed = reply.json() if usage is None else None
+    if parsed is not None:
+        usage = usage_from_openai(parsed.get("usage")) or estimate(ex, _completion_chars(parsed) // 4)
     finish(gw, ex, reply.status, usage)
     return json_response(reply.body, reply.status, {**reply.headers, **exchange_headers(ex)})
 

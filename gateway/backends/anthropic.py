@@ -79,7 +79,8 @@ class AnthropicBackend:
             return await prime(self.name, chunks, response.aclose, first_byte=self._http.timeout.first_byte,
                                headers=headers)
         message = await self._message(response, call.stream, headers)
-        return UpstreamReply(200, orjson.dumps(to_openai_response(message)), headers)
+        completion = to_openai_response(message)
+        return UpstreamReply(200, orjson.dumps(completion), headers, completion)
 
     async def send_native(self, body: Mapping[str, Any], stream: bool,
                           headers: Mapping[str, str] | None = None) -> UpstreamReply | UpstreamStream:
@@ -94,7 +95,7 @@ class AnthropicBackend:
             return await prime(self.name, chunks, response.aclose, first_byte=self._http.timeout.first_byte,
                                headers=passed)
         message = await self._message(response, stream, passed)
-        return UpstreamReply(200, orjson.dumps(message), passed)
+        return UpstreamReply(200, orjson.dumps(message), passed, message)
 
     async def start(self) -> None:
         self._http.start()

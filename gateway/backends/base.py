@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from gateway.config import Zone
 from gateway.request import Endpoint
 
@@ -30,11 +32,23 @@ class UpstreamCall:
 
 @dataclass
 class UpstreamReply:
-    """A whole answer: status, a few safe headers, and the raw body bytes."""
+    """A whole answer: status, a few safe headers, and the raw body bytes (relayed as they are),
+    with the parsed JSON object when the adapter already has it, so nothing parses it twice."""
 
     status: int
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
+    data: dict[str, Any] | None = None
+
+    def json(self) -> dict[str, Any] | None:
+        """The body as a JSON object (None when it is not one)."""
+        if self.data is None:
+            try:
+                value: Any = orjson.loads(self.body)
+            except orjson.JSONDecodeError:
+                return None
+            self.data = value if isinstance(value, dict) else None
+        return self.data
 
 
 @dataclass

@@ -135,7 +135,7 @@ class LlamaCppBackend:
 
     async def _whole(self, job: Job) -> UpstreamReply:
         _, value = await self._next(job, self._cfg.timeout.total, "the answer")
-        return UpstreamReply(200, orjson.dumps(value))
+        return UpstreamReply(200, orjson.dumps(value), data=value)
 
     async def _stream(self, job: Job, include_usage: bool) -> UpstreamStream:
         t = self._cfg.timeout

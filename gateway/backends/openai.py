@@ -8,8 +8,6 @@ mapping, and raw relaying of SSE bytes for streams.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import orjson
 
@@ -68,21 +66,14 @@ class OpenAIBackend:
         if call.stream:
             raise BackendFailure(f"backend {self.name} answered a stream request without a stream",
                                  kind="protocol", before_first_byte=True, status=502)
-        if not is_json_object(content):
+        reply = UpstreamReply(response.status, content, headers)
+        if reply.json() is None:
             raise BackendFailure(f"backend {self.name} sent a body that is not a JSON object",
                                  kind="protocol", before_first_byte=True, status=502)
-        return UpstreamReply(response.status, content, headers)
+        return reply
 
     async def start(self) -> None:
         self._http.start()
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-def is_json_object(content: bytes) -> bool:
-    try:
-        value: Any = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(value, dict)
