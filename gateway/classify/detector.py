@@ -12,19 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gateway.classify.decode import decoded_views
 from gateway.classify.engine import Engine, build_engine
 from gateway.classify.lang import detect_language
+from gateway.classify.normalize import normalize
 from gateway.classify.russian import LABELS, RussianNer
 from gateway.classify.segment import Piece, may_hold_name, segments, sentences
 from gateway.classify.types import DIGIT_TYPES, PERSONAL_TYPES
 from gateway.config import ClassifierConfig
-from gateway.request import TextPart
-from gateway.signals import Entity
 
 _PERSONAL = frozenset(PERSONAL_TYPES)
 # Identifiers validated by a check digit win ties against generic shapes (cards, phones).
 _CHECKED = frozenset({"RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT"})
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+MAX_DEPTH = 2  # decoded text inside decoded text, at most
 _WARM_TEXT = (
     "Hello, my name is John Smith, I live at 24 Clarke Avenue and my e-mail is john@example.com. "
     "Меня зовут Иван Петров, телефон +7 (912) 345-67-89."
@@ -67,22 +68,33 @@ class Detector:
         """Run every model once so the first real request does not pay for lazy set-up."""
         self.scan(_WARM_TEXT)
 
-    def detect(self, parts: list[TextPart]) -> list[Entity]:
-        out: list[Entity] = []
-        for part in parts:
-            for s in self.scan(part.text).spans:
-                out.append(Entity(s.type, s.score, part.message, part.part, s.start, s.end))
-        return out
+    def scan(self, text: str, *, identifiers_only: bool = False, depth: int = 0) -> TextResult:
+        """Findings in ``text``, with offsets into ``text`` as given.
 
-    def scan(self, text: str) -> TextResult:
+        The text is normalised first (see :mod:`gateway.classify.normalize`); runs that decode to
+        text (percent-encoding, HTML entities, base64) are read decoded too, up to ``MAX_DEPTH``
+        levels, and a finding there is reported on the run it came from. ``identifiers_only``
+        skips names (no NER): for the short seams between two strings of a request."""
+        norm = normalize(text)
+        found = self._scan_plain(norm.text, identifiers_only)
+        spans = [Span(s.type, s.score, *norm.to_original(s.start, s.end)) for s in found.spans]
+        if depth < MAX_DEPTH:
+            for view in decoded_views(norm.text):
+                inner = self.scan(view.text, identifiers_only=identifiers_only, depth=depth + 1)
+                for s in inner.spans:
+                    start, end = view.to_source(s.start, s.end)
+                    spans.append(Span(s.type, s.score, *norm.to_original(start, end)))
+        return TextResult(tuple(resolve(spans)), found.language)
+
+    def _scan_plain(self, text: str, identifiers_only: bool) -> TextResult:
         language = detect_language(text)
         if language is None and not any(ch.isdigit() for ch in text):
             return TextResult((), None)
         pieces = sentences(text)
-        ner_spans = self._ner(text, pieces)
+        ner_spans = {} if identifiers_only else self._ner(text, pieces)
         found: list[Span] = []
         for seg in segments(text, pieces):
-            found.extend(self._analyze(text, seg, ner_spans))
+            found.extend(self._analyze(text, seg, ner_spans, identifiers_only))
         return TextResult(tuple(resolve(found)), language)
 
     def _ner(self, text: str, pieces: list[Piece]) -> dict[int, list[Span]]:
@@ -118,7 +130,8 @@ class Detector:
         return (words[-1].lower() in names.words and first not in names.all and first not in names.surnames
                 and not any(ch.isdigit() for ch in name))
 
-    def _analyze(self, text: str, seg: Piece, ner: dict[int, list[Span]]) -> list[Span]:
+    def _analyze(self, text: str, seg: Piece, ner: dict[int, list[Span]], identifiers_only: bool = False
+                 ) -> list[Span]:
         chunk = text[seg.start:seg.end]
         doc = self._engine.nlp.language.make_doc(chunk)
         spacy_ents = []
@@ -140,6 +153,8 @@ class Detector:
             doc.set_ents([e for i, e in enumerate(spacy_ents)
                           if all(e.end <= o.start or e.start >= o.end for o in spacy_ents[:i])])
         wanted = self._wanted(chunk, bool(spacy_ents))
+        if identifiers_only:
+            wanted = [w for w in wanted if w not in _NER_TYPES]
         results = self._engine.analyzer.analyze(
             chunk, "en", entities=wanted, nlp_artifacts=self._engine.nlp.artifacts(doc),
             regex_flags=re.MULTILINE,

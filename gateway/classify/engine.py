@@ -103,7 +103,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__()
 
     def validate_result(self, pattern_text: str) -> bool:
-        return self._extract(pattern_text).fqdn != ""
+        # the domain after the last "@": Presidio's local part may take in a URL before it
+        # ("https://x.test/?u=anna@example.com"), which must not decide the match
+        return self._extract(pattern_text.rpartition("@")[2]).fqdn != ""
 
 
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
