@@ -123,6 +123,9 @@ class ClassifierConfig(Strict):
     timeout: float = Field(default=5.0, gt=0)
     cache_size: int = Field(default=10000, ge=0)
     workers: int = Field(default=1, ge=0)
+    # New characters read per request at most; beyond, the rest is unread and the request fails
+    # closed (content kind "unreadable"): one huge prompt cannot hold the detector.
+    max_scan_chars: int = Field(default=100_000, gt=0)
 
 
 class AuditConfig(Strict):

@@ -1,102 +1,226 @@
 """The async face of the detector, used by the HTTP layer.
 
-``ClassifyService`` runs detection in worker processes (``cfg.workers``; 0 = in a thread of this
-process, for tests and tiny deployments), so the event loop never runs CPU-bound work and both
-cores are used under load. Results are cached per text-part content (BLAKE2b key, LRU of
-``cfg.cache_size``), so a chat that resends its history only pays for the new turn. A failure,
-a timeout or opaque input returns ``Signals(classify_failed=True)``: the policy fails closed.
+``ClassifyService.classify(outbound)`` scans every text a request would send upstream (see
+:mod:`gateway.outbound`) and returns :class:`~gateway.signals.Signals`.
+
+* Detection runs in worker processes (:class:`~gateway.classify.pool.DetectorPool`;
+  ``cfg.workers``; 0 = one thread of this process, for tests and tiny deployments), so the event
+  loop never runs CPU-bound work and both cores are used under load.
+* Results are cached per text (BLAKE2b key, LRU of ``cfg.cache_size``): a chat that resends its
+  history pays only for the new turn.
+* Work is bounded per request: texts are cut into chunks of ``CHUNK_CHARS`` (overlapping, so a
+  value on a cut is read whole) that the pool hands out fairly across requests; at most
+  ``cfg.max_scan_chars`` new characters are read per request, and what lies beyond is
+  *unread*: the request fails closed and carries the ``unreadable`` content kind.
+* A failure or a timeout returns ``Signals(classify_failed=True)``: the policy fails closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from gateway.classify.cache import LruCache, text_key
-from gateway.classify.detector import Detector, TextResult, build_detector
-from gateway.classify.worker import init_worker, ping, scan_texts
+from gateway.classify.detector import Detector, Span, TextResult, build_detector, resolve
+from gateway.classify.pool import DetectorPool, PoolStatus
+from gateway.classify.workerproc import Item, run_items
 from gateway.config import ClassifierConfig
-from gateway.request import TextPart
+from gateway.outbound import Outbound, TextPart
 from gateway.signals import Entity, Signals
 
 log = logging.getLogger("gateway.classify")
+
+CHUNK_CHARS = 4000  # the largest text one batch carries
+CHUNK_OVERLAP = 200  # characters two neighbouring chunks share
+_IDS_KEY = b"\x00ids"
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    key: bytes
+    offset: int
+    item: Item
 
 
 class ClassifyService:
     def __init__(self, cfg: ClassifierConfig) -> None:
         self._cfg = cfg
         self._cache: LruCache[TextResult] = LruCache(cfg.cache_size)
-        self._executor: Executor | None = None
+        self._pool: DetectorPool | None = None
+        self._thread: ThreadPoolExecutor | None = None
         self._local: Detector | None = None
-        self.ready = False
+        self._owners = itertools.count()
+
+    @property
+    def ready(self) -> bool:
+        if self._pool is not None:
+            return self._pool.ready
+        return self._local is not None
+
+    def status(self) -> PoolStatus:
+        if self._pool is not None:
+            return self._pool.status()
+        ready = 1 if self._local is not None else 0
+        return PoolStatus(workers=0, ready=ready, restarts=0)
+
+    def worker_pids(self) -> list[int]:
+        return self._pool.pids() if self._pool is not None else []
 
     async def start(self) -> None:
         """Load and warm the models (in every worker) before the first request."""
-        loop = asyncio.get_running_loop()
         if self._cfg.workers > 0:
-            ctx = multiprocessing.get_context("spawn")  # no fork of a running event loop
-            pool = ProcessPoolExecutor(self._cfg.workers, mp_context=ctx, initializer=init_worker,
-                                       initargs=(self._cfg,))
-            self._executor = pool
-            await asyncio.gather(*(loop.run_in_executor(pool, ping) for _ in range(self._cfg.workers)))
+            pool = DetectorPool(self._cfg, self._cfg.workers)
+            await pool.start()
+            self._pool = pool
         else:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="classify")
-            self._local = await loop.run_in_executor(self._executor, build_detector, self._cfg)
-        self.ready = True
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="classify")
+            loop = asyncio.get_running_loop()
+            self._local = await loop.run_in_executor(self._thread, build_detector, self._cfg)
 
     async def aclose(self) -> None:
-        self.ready = False
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False, cancel_futures=True)
+            self._thread = None
+        self._local = None
 
-    async def classify(self, parts: list[TextPart], opaque: bool = False) -> Signals:
-        tokens = sum(len(p.text) for p in parts) // 4  # rough; the HTTP layer may count better
+    async def classify(self, outbound: Outbound) -> Signals:
+        parts = outbound.parts
+        content = set(outbound.content)
+        tokens = sum(len(p.text) for p in parts if p.junction < 0) // 4
         results: dict[bytes, TextResult] = {}
-        missing: dict[bytes, str] = {}
+        missing: dict[bytes, tuple[str, str]] = {}
+        keys: list[bytes] = []
         for p in parts:
-            key = text_key(p.text)
+            key = _key(p)
+            keys.append(key)
+            if key in results or key in missing:
+                continue
             hit = self._cache.get(key)
             if hit is not None:
                 results[key] = hit
             else:
-                missing[key] = p.text
-        try:
-            if missing:
-                scanned = await asyncio.wait_for(self._scan(list(missing.values())), self._cfg.timeout)
-                for key, res in zip(missing, scanned, strict=True):
-                    self._cache.put(key, res)
-                    results[key] = res
-        except Exception as exc:
-            log.warning("classification failed: %s", type(exc).__name__)
-            return Signals(classify_failed=True, prompt_tokens=tokens)
+                missing[key] = ("ids" if p.junction >= 0 else "scan", p.text)
+        unread = False
+        if missing:
+            todo, unread = _within_budget(missing, self._cfg.max_scan_chars)
+            try:
+                scanned = await self._scan(todo)
+            except Exception as exc:
+                log.warning("classification failed: %s", type(exc).__name__ or "timeout")
+                return Signals(classify_failed=True, prompt_tokens=tokens, content=frozenset(content))
+            for key, res in scanned.items():
+                if key in missing and len(todo[key][1]) == len(missing[key][1]):
+                    self._cache.put(key, res)  # only whole texts are remembered
+                results[key] = res
+        if unread:
+            content.add("unreadable")
+            log.warning("request exceeds the detector's budget of %d characters: the rest is unread",
+                        self._cfg.max_scan_chars)
         entities: list[Entity] = []
         languages: set[str] = set()
-        for p in parts:
-            res = results[text_key(p.text)]
-            if res.language:
-                languages.add(res.language)
-            entities.extend(Entity(s.type, s.score, p.message, p.part, s.start, s.end) for s in res.spans)
-        return Signals(tuple(entities), classify_failed=opaque, prompt_tokens=tokens,
-                       languages=frozenset(languages))
+        for p, key in zip(parts, keys, strict=True):
+            found = results.get(key)
+            if found is None:
+                continue  # unread: the request fails closed
+            if found.language and p.junction < 0:
+                languages.add(found.language)
+            for s in found.spans:
+                if p.junction >= 0 and not s.start < p.junction < s.end:
+                    continue  # only a value across the seam is news
+                entities.append(Entity(s.type, s.score, p.message, p.part, s.start, s.end))
+        return Signals(tuple(entities), classify_failed=unread, prompt_tokens=tokens,
+                       languages=frozenset(languages), content=frozenset(content))
 
-    async def _scan(self, texts: list[str]) -> list[TextResult]:
-        if self._executor is None:
-            raise RuntimeError("classifier not started")
+    async def _scan(self, todo: dict[bytes, tuple[str, str]]) -> dict[bytes, TextResult]:
+        chunks = [c for key, (mode, text) in todo.items() for c in _chunks(key, mode, text)]
+        timeout = self._cfg.timeout
         loop = asyncio.get_running_loop()
+        started = loop.time()
         if self._local is not None:
             local = self._local
-            return await loop.run_in_executor(self._executor, lambda: [local.scan(t) for t in texts])
-        workers = max(1, self._cfg.workers)
-        if len(texts) == 1 or workers == 1:
-            return await loop.run_in_executor(self._executor, scan_texts, texts)
-        # several new parts: spread them over the workers
-        chunks = [texts[i::workers] for i in range(workers)]
-        done = await asyncio.gather(*(loop.run_in_executor(self._executor, scan_texts, c) for c in chunks))
-        out: list[TextResult | None] = [None] * len(texts)
-        for w, res in enumerate(done):
-            for j, r in enumerate(res):
-                out[w + j * workers] = r
-        return [r for r in out if r is not None]
+            items = [c.item for c in chunks]
+            done = await asyncio.wait_for(loop.run_in_executor(self._thread, run_items, local, items), timeout)
+        elif self._pool is not None:
+            batches = _batches(chunks)
+            results = await self._pool.run(next(self._owners), [[c.item for c in b] for b in batches], timeout)
+            done = [r for batch in results for r in batch]
+        else:
+            raise RuntimeError("classifier not started")
+        if loop.time() - started > timeout:  # it finished, but after its deadline: no different
+            raise TimeoutError
+        return _merge(chunks, done)
+
+
+def _key(part: TextPart) -> bytes:
+    key = text_key(part.text)
+    return key + _IDS_KEY if part.junction >= 0 else key
+
+
+def _within_budget(missing: dict[bytes, tuple[str, str]], budget: int
+                   ) -> tuple[dict[bytes, tuple[str, str]], bool]:
+    """The texts to scan, in order, within ``budget`` characters (the last one cut), and whether
+    some text is left unread."""
+    todo: dict[bytes, tuple[str, str]] = {}
+    left = budget
+    for key, (mode, text) in missing.items():
+        if left <= 0:
+            return todo, True
+        if len(text) > left:
+            todo[key] = (mode, text[:left])
+            return todo, True
+        todo[key] = (mode, text)
+        left -= len(text)
+    return todo, False
+
+
+def _chunks(key: bytes, mode: str, text: str) -> list[_Chunk]:
+    """``text`` cut into overlapping chunks of at most ``CHUNK_CHARS``, at white space."""
+    if len(text) <= CHUNK_CHARS:
+        return [_Chunk(key, 0, (mode, text))]
+    out: list[_Chunk] = []
+    start = 0
+    while start < len(text):
+        end = min(start + CHUNK_CHARS, len(text))
+        if end < len(text):
+            cut = text.rfind(" ", start + CHUNK_CHARS // 2, end)
+            cut = max(cut, text.rfind("\n", start + CHUNK_CHARS // 2, end))
+            end = cut + 1 if cut > 0 else end
+        out.append(_Chunk(key, start, (mode, text[start:end])))
+        if end >= len(text):
+            break
+        start = max(end - CHUNK_OVERLAP, start + 1)
+    return out
+
+
+def _batches(chunks: Sequence[_Chunk]) -> list[list[_Chunk]]:
+    """Chunks grouped into batches of at most ``CHUNK_CHARS`` characters (one IPC round trip for a
+    request of several small texts; one chunk a batch for big ones, for fairness)."""
+    out: list[list[_Chunk]] = []
+    size = 0
+    for c in chunks:
+        n = len(c.item[1])
+        if out and size + n <= CHUNK_CHARS:
+            out[-1].append(c)
+            size += n
+        else:
+            out.append([c])
+            size = n
+    return out
+
+
+def _merge(chunks: Sequence[_Chunk], results: Sequence[TextResult]) -> dict[bytes, TextResult]:
+    spans: dict[bytes, list[Span]] = {}
+    language: dict[bytes, str | None] = {}
+    for chunk, res in zip(chunks, results, strict=True):
+        spans.setdefault(chunk.key, []).extend(
+            Span(s.type, s.score, s.start + chunk.offset, s.end + chunk.offset) for s in res.spans)
+        if language.get(chunk.key) is None:
+            language[chunk.key] = res.language
+    return {key: TextResult(tuple(resolve(found)), language.get(key)) for key, found in spans.items()}
