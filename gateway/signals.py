@@ -1,5 +1,5 @@
-"""What the detector tells the policy: entities found (types, scores, where) and whether
-detection failed. Holds no text of the request."""
+"""What the detector tells the policy: entities found (types, scores, where), what could not be
+read as text (``content`` kinds), and whether detection failed. Holds no text of the request."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ class Signals:
     classify_failed: bool = False
     prompt_tokens: int = 0
     languages: frozenset[str] = field(default_factory=frozenset)
+    # What the upstream would receive that cannot be read as text: image, audio, file,
+    # token_ids, unreadable (see gateway.outbound).
+    content: frozenset[str] = field(default_factory=frozenset)
 
     def counts(self, min_score: float = 0.0) -> dict[str, int]:
         return dict(Counter(e.type for e in self.entities if e.score >= min_score))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from gateway.policy.schema import ANY_TYPE, Condition, EntityCond, NumOps, StrOps
+from gateway.policy.schema import ANY_TYPE, Condition, ContentCond, EntityCond, NumOps, StrOps
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
 
@@ -36,6 +36,7 @@ class Facts:
     headers: Mapping[str, str]
     prompt_tokens: int
     languages: frozenset[str]
+    content: frozenset[str]
 
     @classmethod
     def of(cls, signals: Signals, request: GatewayRequest) -> Facts:
@@ -49,6 +50,7 @@ class Facts:
             headers=request.headers,
             prompt_tokens=signals.prompt_tokens,
             languages=signals.languages,
+            content=signals.content,
         )
 
 
@@ -78,6 +80,8 @@ def compile_condition(cond: Condition | None, groups: Mapping[str, frozenset[str
         parts.append(_number(cond.prompt_tokens))
     if cond.language is not None:
         parts.append(_languages(cond.language))
+    if cond.content is not None:
+        parts.append(_content(cond.content))
     if cond.entities is not None:
         parts.append(_entities(cond.entities, groups, min_score))
     if cond.all_ is not None:
@@ -166,6 +170,18 @@ def _languages(ops: StrOps) -> Matcher:
     return match
 
 
+def _content(cond: ContentCond) -> Matcher:
+    """Content kinds come from the walk over the body, not from the detector: always known."""
+    wanted = frozenset(cond.any_) if cond.any_ is not None else None
+    banned = frozenset(cond.none) if cond.none is not None else None
+
+    def match(f: Facts) -> Tri:
+        if wanted is not None and wanted.isdisjoint(f.content):
+            return False
+        return banned is None or banned.isdisjoint(f.content)
+    return match
+
+
 def _number(ops: NumOps) -> Matcher:
     eq, lo, hi = ops.eq, ops.gte, ops.lte
     allowed = frozenset(ops.in_) if ops.in_ is not None else None
@@ -219,7 +235,7 @@ def always_true(cond: Condition | None) -> bool:
     """Conservative: True only when the condition holds for every request and every signal."""
     if cond is None:
         return True
-    leaves = (cond.entities, cond.model, cond.team, cond.key, cond.header, cond.endpoint,
+    leaves = (cond.entities, cond.content, cond.model, cond.team, cond.key, cond.header, cond.endpoint,
               cond.prompt_tokens, cond.language)
     if any(leaf is not None for leaf in leaves):
         return False

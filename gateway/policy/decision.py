@@ -42,6 +42,7 @@ class Decision:
     message: str | None = None
     classify_failed: bool = False
     policy_version: str = ""
+    content: tuple[str, ...] = ()  # content kinds that cannot be read as text, sorted
 
     def to_explain(self) -> dict[str, object]:
         """The JSON body of ``POST /v1/gateway/explain`` (and ``gateway explain``)."""
@@ -54,6 +55,7 @@ class Decision:
             "guards": list(self.guards),
             "skipped": [{"route": r, "reason": why} for r, why in self.skipped],
             "entities": dict(sorted(self.entities.items())),
+            "content": list(self.content),
             "policy_version": self.policy_version,
             "fallbacks": list(self.fallbacks),
             "denied_zones": sorted(self.denied_zones),
@@ -73,4 +75,5 @@ class Decision:
             "x-gateway-backend": self.backend or "",
             "x-gateway-zone": self.zone or "",
             "x-gateway-entities": self.entities_header(),
+            "x-gateway-content": ",".join(self.content),
         }

@@ -59,7 +59,7 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
             fallbacks=tuple(t.model for t in fallbacks),
             fallback_backends={t.model: (t.backend, t.zone) for t in fallbacks},
             entities=entities, message=message, classify_failed=failed,
-            policy_version=policy.version,
+            policy_version=policy.version, content=tuple(sorted(signals.content)),
         )
 
     if failed and policy.on_error == "block":

@@ -93,6 +93,7 @@ _ALLOWED_UNDER = {
     "prompt_tokens": "eq, in, not_in, gte, lte",
     "model": _STR_OPS, "team": _STR_OPS, "key": _STR_OPS, "endpoint": _STR_OPS, "language": _STR_OPS,
     "entities": "any, all, none, min_score, min_count",
+    "content": "any, none",
 }
 
 

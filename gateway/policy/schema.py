@@ -130,11 +130,30 @@ class EntityCond(_Strict):
         return self
 
 
+ContentKind = Literal["image", "audio", "file", "token_ids", "unreadable"]
+
+
+class ContentCond(_Strict):
+    """``any``/``none`` of the content kinds a request carries that cannot be read as text:
+    ``image``, ``audio``, ``file``, ``token_ids`` (a prompt given as token ids), ``unreadable``
+    (a part the gateway does not know, or text beyond the detector's budget)."""
+
+    any_: list[ContentKind] | None = Field(None, alias="any", min_length=1)
+    none: list[ContentKind] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ContentCond:
+        if self.any_ is None and self.none is None:
+            raise ValueError("needs any or none (a list of: image, audio, file, token_ids, unreadable)")
+        return self
+
+
 class Condition(_Strict):
     all_: list[Condition] | None = Field(None, alias="all")
     any_: list[Condition] | None = Field(None, alias="any")
     not_: Condition | None = Field(None, alias="not")
     entities: EntityCond | None = None
+    content: ContentCond | None = None
     model: StrOps | None = None
     team: StrOps | None = None
     key: StrOps | None = None
@@ -198,5 +217,5 @@ KNOWN_KEYS = frozenset({
     "version", "description", "default", "min_score", "entity_types", "groups", "guards", "routes",
     "id", "when", "deny_zones", "action", "to", "fallback", "message",
     "all", "any", "not", "none", "entities", "model", "team", "key", "header", "endpoint",
-    "prompt_tokens", "language", "eq", "in", "not_in", "gte", "lte", "matches", "min_count",
+    "prompt_tokens", "language", "content", "eq", "in", "not_in", "gte", "lte", "matches", "min_count",
 })

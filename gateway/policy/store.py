@@ -35,6 +35,8 @@ from gateway.request import GatewayRequest
 from gateway.signals import Signals
 
 ReloadStatus = Literal["success", "error"]
+SETTLE_SECONDS = 1.0  # a changed file must stay unchanged this long before it is loaded
+MAX_SETTLE_WAIT = 10.0
 OnReload = Callable[[ReloadStatus, str], None]
 
 _log = logging.getLogger("gateway.policy")
@@ -123,6 +125,11 @@ class PolicyStore:
                 self._log.exception("policy reload failed, keeping version %s", previous)
                 self._notify("error", previous)
                 return ReloadResult("error", previous, previous, (f"unexpected error: {type(exc).__name__}",))
+            removed = sorted({g.id for g in self._policy.guards} - {g.id for g in candidate.guards})
+            if removed:
+                self._log.warning("POLICY RELOAD REMOVES GUARDS %s (version %s -> %s): requests they "
+                                  "kept out of a zone may now reach it", ", ".join(removed), previous,
+                                  candidate.version)
             self._policy = candidate
             self._log.info("policy reloaded: version %s (was %s)", candidate.version, previous)
             self._notify("success", candidate.version)
@@ -132,9 +139,12 @@ class PolicyStore:
         """:meth:`reload` off the event loop (loading and policy tests may take a while)."""
         return await asyncio.to_thread(self.reload, force=force)
 
-    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300) -> None:
+    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
+                    settle: float = SETTLE_SECONDS) -> None:
         """Reload whenever the policy file changes. Watches its directory, since editors and
-        config-map mounts replace the file rather than write it in place."""
+        config-map mounts replace the file rather than write it in place. A change is loaded
+        only once the file has stopped changing for ``settle`` seconds: a file written in two
+        steps is never picked up half-written, even when the half is a valid policy."""
         target = self._path.resolve()
 
         def relevant(change: Change, changed: str) -> bool:
@@ -143,7 +153,23 @@ class PolicyStore:
 
         async for _ in awatch(target.parent, watch_filter=relevant, debounce=debounce_ms, step=50,
                               stop_event=stop_event, recursive=False):
+            await self._settled(settle)
             await self.areload(force=False)
+
+    async def _settled(self, settle: float) -> None:
+        """Wait until the file's content stays the same for ``settle`` seconds (at most
+        ``MAX_SETTLE_WAIT``: a file that never stops changing is loaded as it then is)."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + MAX_SETTLE_WAIT
+        seen = _file_version(self._path)
+        stable_since = loop.time()
+        while loop.time() < give_up:
+            await asyncio.sleep(min(0.1, settle))
+            now = _file_version(self._path)
+            if now != seen:
+                seen, stable_since = now, loop.time()
+            elif loop.time() - stable_since >= settle:
+                return
 
     def install_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
         """Reload at once on SIGHUP."""

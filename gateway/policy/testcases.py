@@ -13,9 +13,10 @@ A file names the policy it tests (a path relative to the test file) and lists ca
 
 ``signals`` are bare detector output: ``entities`` maps a type to a score (a float), a count (an
 int, each at score 1.0) or ``{score, count}``, or is a list of types; plus ``classify_failed``,
-``prompt_tokens``, ``language`` and the request facts ``model`` (default ``auto``), ``endpoint``
-(default ``chat``), ``team``, ``key``, ``headers``. A ``request`` case runs the classifier the
-caller injects; without one it is reported as an error, never as passed.
+``prompt_tokens``, ``language``, ``content`` (kinds that cannot be read as text) and the request
+facts ``model`` (default ``auto``), ``endpoint`` (default ``chat``), ``team``, ``key``,
+``headers``. A ``request`` case runs the classifier the caller injects; without one it is
+reported as an error, never as passed.
 
 ``expect`` checks only the fields it names: ``route``, ``action`` (route/block/refuse) or
 ``block: true``, ``model``, ``backend``, ``zone``, ``guards`` (as a set), ``fallbacks``,
@@ -38,6 +39,7 @@ from gateway.policy.compiled import Policy
 from gateway.policy.decision import Decision
 from gateway.policy.evaluate import evaluate
 from gateway.policy.load import load_policy
+from gateway.policy.schema import ContentKind
 from gateway.request import Endpoint, GatewayRequest
 from gateway.signals import Entity, Signals
 from gateway.yamlsrc import load_yaml_file, problems_from_validation
@@ -60,6 +62,7 @@ class SignalsSpec(_Strict):
     classify_failed: bool = False
     prompt_tokens: int = Field(0, ge=0)
     language: str | list[str] = []
+    content: list[ContentKind] = []
     model: str = "auto"
     endpoint: Endpoint = "chat"
     team: str | None = None
@@ -227,7 +230,8 @@ def _from_signals(s: SignalsSpec) -> tuple[Signals, GatewayRequest]:
             score, count = value, 1
         entities.extend(Entity(type_, score, 0, 0, 0, 0) for _ in range(count))
     langs = [s.language] if isinstance(s.language, str) else s.language
-    signals = Signals(tuple(entities), s.classify_failed, s.prompt_tokens, frozenset(langs))
+    signals = Signals(tuple(entities), s.classify_failed, s.prompt_tokens, frozenset(langs),
+                      content=frozenset(s.content))
     headers = {k.lower(): v for k, v in s.headers.items()}
     request = GatewayRequest(endpoint=s.endpoint, body={}, model=s.model, stream=False,
                              request_id="policy-test", headers=headers, key_id=s.key, team=s.team)

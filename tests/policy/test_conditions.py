@@ -116,6 +116,25 @@ def test_entities(when: str, entities: list[tuple[str, float]], expected: bool) 
     assert fires(when, sig(*entities)) is expected
 
 
+@pytest.mark.parametrize(("when", "content", "expected"), [
+    ("{content: {any: [image]}}", ("image",), True),
+    ("{content: {any: [image, audio]}}", ("audio", "file"), True),
+    ("{content: {any: [image]}}", ("file",), False),
+    ("{content: {any: [image]}}", (), False),
+    ("{content: {none: [token_ids]}}", (), True),
+    ("{content: {none: [token_ids]}}", ("token_ids",), False),
+    ("{content: {any: [file], none: [unreadable]}}", ("file", "unreadable"), False),
+])
+def test_content(when: str, content: tuple[str, ...], expected: bool) -> None:
+    assert fires(when, sig(content=content)) is expected
+
+
+def test_content_is_known_when_detection_failed() -> None:
+    """Content kinds come from the walk over the body, not from the detector."""
+    assert fires("{content: {any: [image]}}", sig(failed=True, content=("image",)))
+    assert not fires("{content: {any: [image]}}", sig(failed=True))
+
+
 @pytest.mark.parametrize(("when", "expected"), [
     ("{}", True),
     ("{all: []}", True),

@@ -9,6 +9,7 @@ import pytest
 
 from gateway.errors import NoBackendAvailable
 from gateway.policy import Decision, check_zone, evaluate, zone_allowed
+from gateway.signals import Signals
 from tests.policy.util import config_with, policy, req, sig
 
 BASE = """\
@@ -209,13 +210,18 @@ class TestExplain:
             "policy_version": base.version,
         }
         assert out["denied_zones"] == ["cloud"] and out["fallbacks"] == [] and out["classify_failed"] is False
+        assert out["content"] == []
 
     def test_headers(self, base) -> None:  # type: ignore[no-untyped-def]
         d = evaluate(base, sig(("PHONE_NUMBER", 0.9), ("EMAIL_ADDRESS", 0.9)), req("auto"))
         assert d.headers() == {"x-gateway-rule": "default", "x-gateway-backend": "local-vllm",
                                "x-gateway-zone": "local",
-                               "x-gateway-entities": "EMAIL_ADDRESS:1,PHONE_NUMBER:1"}
+                               "x-gateway-entities": "EMAIL_ADDRESS:1,PHONE_NUMBER:1",
+                               "x-gateway-content": ""}
         assert evaluate(base, sig(), req("claude")).headers()["x-gateway-entities"] == ""
+        with_image = evaluate(base, Signals(content=frozenset({"image", "file"})), req("claude"))
+        assert with_image.headers()["x-gateway-content"] == "file,image"
+        assert with_image.to_explain()["content"] == ["file", "image"]
 
     def test_decision_is_frozen(self, base) -> None:  # type: ignore[no-untyped-def]
         d: Decision = evaluate(base, sig(), req("claude"))

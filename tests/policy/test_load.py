@@ -56,6 +56,24 @@ def test_unknown_operator_for_numbers() -> None:
                  "(allowed: eq, in, not_in, gte, lte)"]
 
 
+def test_content_kinds_are_checked() -> None:
+    out = problems("""\
+        version: 1
+        default: local-llama
+        guards:
+          - id: g
+            when: {content: {any: [image, video]}}
+            deny_zones: [cloud]
+          - id: h
+            when: {content: {}}
+            deny_zones: [cloud]
+        """)
+    assert len(out) == 2
+    assert out[0].startswith("policy.yaml:5: guards[0].when.content.any[1]: ")
+    assert "image" in out[0] and "unreadable" in out[0]
+    assert out[1].startswith("policy.yaml:8: guards[1].when.content: needs any or none")
+
+
 def test_unknown_models_everywhere() -> None:
     out = problems("""\
         version: 1

@@ -230,6 +230,52 @@ async def test_watch_picks_up_changes(policy_file: Path) -> None:
         await asyncio.wait_for(watcher, 5)
 
 
+WITH_GUARD = """\
+version: 1
+default: local-llama
+guards:
+  - {id: pii-local, when: {entities: {any: [EMAIL_ADDRESS]}}, deny_zones: [cloud]}
+routes:
+  - {id: auto-cloud, when: {model: auto}, to: gpt-4o}
+"""
+
+
+async def test_a_file_written_in_two_steps_is_loaded_once_whole(policy_file: Path) -> None:
+    """The first half of the new file is a valid policy without the guard; it must never run."""
+    write(policy_file, WITH_GUARD)
+    store = PolicyStore.open(example_config(), path=policy_file)
+    versions: list[str] = []
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(store.watch(stop_event=stop, debounce_ms=50, settle=0.6))
+    try:
+        await asyncio.sleep(0.3)
+        half = WITH_GUARD.split("guards:")[0] + "routes:\n  - {id: auto-cloud, when: {model: auto}, to: gpt-4o}\n"
+        with policy_file.open("w") as f:  # step one: a valid policy with no guard at all
+            f.write(half)
+        for _ in range(10):
+            versions.append(store.current.version)
+            await asyncio.sleep(0.05)
+        write(policy_file, WITH_GUARD + "# edited\n")  # step two, 0.5 s later: the whole file
+        await wait_for(lambda: "edited" in policy_file.read_text() and store.current.version != versions[0])
+        versions.append(store.current.version)
+    finally:
+        stop.set()
+        await asyncio.wait_for(watcher, 5)
+    assert store.current.guards and store.current.guards[0].id == "pii-local"
+    half_version = hashlib.sha256(half.encode()).hexdigest()[:12]
+    assert half_version not in versions
+
+
+def test_removing_a_guard_is_logged_loudly(policy_file: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(policy_file, WITH_GUARD)
+    store = PolicyStore.open(example_config(), path=policy_file)
+    write(policy_file, TO_CLOUD)
+    with caplog.at_level(logging.WARNING, logger="gateway.policy"):
+        assert store.reload().ok
+    assert any("REMOVES GUARDS pii-local" in r.getMessage() and r.levelno == logging.WARNING
+               for r in caplog.records)
+
+
 async def test_sighup_reloads(policy_file: Path) -> None:
     store = PolicyStore.open(example_config(), path=policy_file)
     v1 = store.current.version

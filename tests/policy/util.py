@@ -27,10 +27,10 @@ def policy(text: str, config: Config | None = None, file: str = "policy.yaml") -
 
 
 def sig(*entities: tuple[str, float] | str, failed: bool = False, tokens: int = 0,
-        languages: tuple[str, ...] = ()) -> Signals:
+        languages: tuple[str, ...] = (), content: tuple[str, ...] = ()) -> Signals:
     ents = tuple(Entity(e, 1.0, 0, 0, 0, 0) if isinstance(e, str) else Entity(e[0], e[1], 0, 0, 0, 0)
                  for e in entities)
-    return Signals(ents, failed, tokens, frozenset(languages))
+    return Signals(ents, failed, tokens, frozenset(languages), content=frozenset(content))
 
 
 def req(model: str = "auto", *, endpoint: Endpoint = "chat", headers: dict[str, str] | None = None,
