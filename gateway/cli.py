@@ -17,6 +17,9 @@ from gateway.errors import ConfigError
 from gateway.policy.compiled import Policy
 from gateway.request import Endpoint
 
+ENDPOINTS: dict[str, Endpoint] = {"chat": "chat", "completions": "completions", "embeddings": "embeddings",
+                                  "messages": "messages"}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description="Hybrid LLM routing gateway")
@@ -32,9 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = sub.add_parser("check", help="validate config and policy")
     check.add_argument("--config", required=True)
 
-    explain = sub.add_parser("explain", help="print the classification and decision for a chat request")
+    explain = sub.add_parser("explain", help="print the classification and decision for a request")
     explain.add_argument("--config", required=True)
-    explain.add_argument("request", help="a JSON file with a chat completion request body")
+    explain.add_argument("--endpoint", default="chat", choices=sorted(ENDPOINTS),
+                         help="the endpoint the body is for (default: chat)")
+    explain.add_argument("request", help="a JSON file with a request body")
 
     policy = sub.add_parser("policy", help="policy tools")
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
@@ -51,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.config)
         if args.command == "explain":
-            return _explain(args.config, args.request)
+            return _explain(args.config, args.request, args.endpoint)
         return _policy_test(args.config, args.dir)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -125,10 +130,10 @@ def _check(path: str) -> int:
     return 0
 
 
-def _explain(config_path: str, request_path: str) -> int:
+def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
     from gateway.classify.service import ClassifyService
     from gateway.policy.evaluate import evaluate
-    from gateway.request import GatewayRequest, text_parts
+    from gateway.request import GatewayRequest, outbound_of
 
     config = load_config(config_path)
     policy = _load_policy(config)
@@ -140,18 +145,16 @@ def _explain(config_path: str, request_path: str) -> int:
     if not isinstance(body, dict):
         print(f"error: {request_path}: the request must be a JSON object", file=sys.stderr)
         return 1
-    endpoint: Endpoint = "chat"
 
     async def run() -> dict[str, object]:
-        service = ClassifyService(config.classifier)
-        await service.start()
-        try:
-            parts, opaque = text_parts(endpoint, body)
-            signals = await service.classify(parts, opaque)
-        finally:
-            await service.aclose()
         greq = GatewayRequest(endpoint=endpoint, body=body, model=str(body.get("model", "auto")),
                               stream=bool(body.get("stream")), request_id="explain")
+        service = ClassifyService(config.classifier.model_copy(update={"workers": 0}))
+        await service.start()
+        try:
+            signals = await service.classify(outbound_of(greq))
+        finally:
+            await service.aclose()
         decision = evaluate(policy, signals, greq)
         out = decision.to_explain()
         out["detected"] = [{"type": e.type, "score": round(e.score, 3), "message": e.message,
@@ -165,7 +168,7 @@ def _explain(config_path: str, request_path: str) -> int:
 def _policy_test(config_path: str, directory: str | None) -> int:
     from gateway.classify.service import ClassifyService
     from gateway.policy import run_policy_tests, summary
-    from gateway.request import GatewayRequest, text_parts
+    from gateway.request import GatewayRequest, outbound_of
     from gateway.signals import Signals
 
     config = load_config(config_path)
@@ -179,8 +182,7 @@ def _policy_test(config_path: str, directory: str | None) -> int:
         loop.run_until_complete(service.start())
 
         def classify(request: GatewayRequest) -> Signals:
-            parts, opaque = text_parts(request.endpoint, request.body)
-            return loop.run_until_complete(service.classify(parts, opaque))
+            return loop.run_until_complete(service.classify(outbound_of(request)))
 
         results = run_policy_tests(config, tests_dir, classify)
     finally:

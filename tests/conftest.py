@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.request import GatewayRequest, text_parts
+from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Signals
 from tests.e2e.harness import (
     DEFAULT_POLICY,
@@ -37,8 +37,7 @@ def detector(classifier: SessionClassifier) -> Callable[[GatewayRequest], Signal
     """The real detector as the synchronous callable policy test cases take."""
 
     def classify(request: GatewayRequest) -> Signals:
-        parts, opaque = text_parts(request.endpoint, request.body)
-        return asyncio.run(classifier.classify(parts, opaque))
+        return asyncio.run(classifier.classify(outbound_of(request)))
 
     return classify
 

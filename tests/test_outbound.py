@@ -168,7 +168,8 @@ ANTHROPIC_FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("document title", {"messages": [{"role": "user", "content": [
         {"type": "document", "title": PLANT, "source": {"type": "text", "media_type": "text/plain", "data": "d"}}]}]}),
     ("document context", {"messages": [{"role": "user", "content": [
-        {"type": "document", "context": PLANT, "source": {"type": "text", "media_type": "text/plain", "data": "d"}}]}]}),
+        {"type": "document", "context": PLANT,
+         "source": {"type": "text", "media_type": "text/plain", "data": "d"}}]}]}),
     ("document text", {"messages": [{"role": "user", "content": [
         {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": PLANT}}]}]}),
     ("unknown block with text", {"messages": [{"role": "user", "content": [{"type": "novel", "text": PLANT}]}]}),

@@ -106,7 +106,10 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
         # An open breaker does not make the gateway unready: fallbacks may still serve.
         backends = {name: {"state": snap.state, "consecutive_failures": snap.consecutive_failures,
                            "retry_in": round(snap.retry_in, 3)} for name, snap in breakers(gw).items()}
-        body = {"status": "ready" if ok else "not_ready", "checks": checks, "backends": backends}
+        pool = gw.classifier.status()
+        detector = {"workers": pool.workers, "ready": pool.ready, "restarts": pool.restarts, "queued": pool.queued}
+        body = {"status": "ready" if ok else "not_ready", "checks": checks, "detector": detector,
+                "backends": backends}
         return json_response(orjson.dumps(body), 200 if ok else 503, {})
 
     @app.get("/metrics")

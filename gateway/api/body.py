@@ -11,8 +11,10 @@ import orjson
 from starlette.requests import Request
 
 from gateway.errors import BadRequest, PayloadTooLarge
+from gateway.outbound import json_depth_exceeds
 from gateway.request import Endpoint
 
+MAX_DEPTH = 64  # nesting of arrays and objects in a request body
 
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
@@ -43,6 +45,8 @@ def parse_json(raw: bytes) -> dict[str, Any]:
                          f"at position {exc.pos}") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    if json_depth_exceeds(body, MAX_DEPTH):
+        raise BadRequest(f"the request body is nested more than {MAX_DEPTH} levels deep")
     return body
 
 

@@ -18,7 +18,7 @@ from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.observability.registry import make_registry, multiprocess_dir
 from gateway.policy.store import PolicyStore
-from gateway.request import GatewayRequest, text_parts
+from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Signals
 
 log = logging.getLogger("gateway")
@@ -62,8 +62,7 @@ class LoopClassify:
     def __call__(self, request: GatewayRequest) -> Signals:
         if self.loop is None:
             raise RuntimeError("the detector is not running yet")
-        parts, opaque = text_parts(request.endpoint, request.body)
-        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(parts, opaque), self.loop)
+        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(outbound_of(request)), self.loop)
         return future.result(timeout=60)
 
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.messages import forward_messages, reply_usage
-from gateway.api.pipeline import dispatch, forward_openai, prepare, start_exchange
+from gateway.api.pipeline import count_decision, dispatch, forward_openai, prepare, start_exchange
 from gateway.api.respond import (
     CLIENT_CLOSED,
     error_response,
@@ -30,7 +30,7 @@ from gateway.api.respond import (
 )
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
-from gateway.errors import BackendFailure, GatewayError, NoBackendAvailable, PolicyBlocked
+from gateway.errors import BackendFailure, BadRequest, GatewayError, NoBackendAvailable, PolicyBlocked
 from gateway.request import Endpoint
 
 log = logging.getLogger("gateway")
@@ -42,6 +42,7 @@ PROXY_PATHS: dict[str, Endpoint] = {
     "/v1/embeddings": "embeddings",
     "/v1/messages": "messages",
 }
+EXPLAIN_ENDPOINTS: dict[str, Endpoint] = {e: e for e in PROXY_PATHS.values()}
 
 
 class Handlers:
@@ -56,6 +57,7 @@ class Handlers:
         inflight.inc()
         try:
             greq = await prepare(gw, ex, request)
+            count_decision(gw, ex)
             decision = ex.decision
             assert decision is not None
             if decision.action == "block":
@@ -82,8 +84,14 @@ class Handlers:
             inflight.dec()
 
     async def explain(self, request: Request) -> Response:
-        ex = start_exchange("chat", request)
+        """The decision the same body gets on its real endpoint (``?endpoint=``, default chat),
+        through the same code; nothing is called and nothing is counted."""
+        endpoint = EXPLAIN_ENDPOINTS.get(request.query_params.get("endpoint", "chat"))
+        ex = start_exchange(endpoint or "chat", request)
         headers = {"x-gateway-request-id": ex.request_id}
+        if endpoint is None:
+            bad = BadRequest(f"unknown endpoint; one of: {', '.join(EXPLAIN_ENDPOINTS)}", param="endpoint")
+            return json_response(orjson.dumps(bad.to_openai()), bad.status, headers)
         try:
             await prepare(self.gw, ex, request)
         except GatewayError as exc:

@@ -15,12 +15,10 @@ from gateway.api.headers import request_id
 from gateway.api.state import Gateway
 from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, ModelNotFound, NoBackendAvailable
+from gateway.outbound import OPENAI_FORWARDED
 from gateway.policy import Decision, evaluate, zone_allowed
-from gateway.request import Endpoint, GatewayRequest, text_parts
+from gateway.request import Endpoint, GatewayRequest, outbound_of
 from gateway.signals import Signals
-
-# Headers a client may send that an OpenAI-compatible upstream should see.
-FORWARD_HEADERS = ("openai-organization", "openai-project", "openai-beta")
 
 
 @dataclass
@@ -39,6 +37,7 @@ class Exchange:
     backend: str | None = None
     zone: str | None = None
     upstream_seconds: float = 0.0
+    classify_seconds: float = 0.0
     strip_usage: bool = False  # the gateway asked the upstream for usage the client did not want
     finished: bool = False  # counted and audited
 
@@ -48,7 +47,9 @@ def start_exchange(endpoint: Endpoint, request: Request) -> Exchange:
 
 
 async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest:
-    """Authenticate, read, validate and classify; evaluate the policy into ``ex.decision``."""
+    """Authenticate, read, validate and classify; evaluate the policy into ``ex.decision``.
+    The same for a real request and for explain (a dry run equals the real run); counting is
+    the caller's."""
     ex.key_id, ex.team = authenticate(request.headers, gw.config, gw.secrets)
     body = parse_json(await read_body(request, gw.config.server.max_body_bytes))
     model, stream = validate(ex.endpoint, body)
@@ -58,16 +59,22 @@ async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest
     greq = GatewayRequest(endpoint=ex.endpoint, body=body, model=model, stream=stream,
                           request_id=ex.request_id, headers=request.headers, key_id=ex.key_id,
                           team=ex.team)
-    parts, opaque = text_parts(ex.endpoint, body)
     t = time.perf_counter()
-    ex.signals = await gw.classifier.classify(parts, opaque)
-    gw.metrics.classify.observe(time.perf_counter() - t)
+    ex.signals = await gw.classifier.classify(outbound_of(greq))
+    ex.classify_seconds = time.perf_counter() - t
     ex.decision = evaluate(gw.policies.current, ex.signals, greq)
+    return greq
+
+
+def count_decision(gw: Gateway, ex: Exchange) -> None:
+    """The detection and decision metrics of a real request (explain counts nothing)."""
+    gw.metrics.classify.observe(ex.classify_seconds)
+    if ex.decision is None:
+        return
     for guard, zone in ex.decision.denials:
         gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
     for entity_type, count in ex.decision.entities.items():
         gw.metrics.entities.labels(entity_type=entity_type).inc(count)
-    return greq
 
 
 Send = Callable[[Backend, str], Awaitable[UpstreamReply | UpstreamStream]]
@@ -75,7 +82,7 @@ Send = Callable[[Backend, str], Awaitable[UpstreamReply | UpstreamStream]]
 
 def forward_openai(ex: Exchange, greq: GatewayRequest) -> Send:
     """Send the client's OpenAI body as it is, with the upstream model name set."""
-    forward = {h: greq.headers[h] for h in FORWARD_HEADERS if h in greq.headers}
+    forward = {h: greq.headers[h] for h in OPENAI_FORWARDED if h in greq.headers}
 
     body = dict(greq.body)
     options = body.get("stream_options")

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.backends.base import Backend
+from gateway.classify.pool import PoolStatus
 from gateway.config import Config, Secrets
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
+from gateway.outbound import Outbound
 from gateway.policy import PolicyStore
-from gateway.request import TextPart
 from gateway.signals import Signals
 
 
@@ -20,7 +21,9 @@ class Classifier(Protocol):
 
     async def start(self) -> None: ...
 
-    async def classify(self, parts: list[TextPart], opaque: bool) -> Signals: ...
+    def status(self) -> PoolStatus: ...
+
+    async def classify(self, outbound: Outbound) -> Signals: ...
 
     async def aclose(self) -> None: ...
 

@@ -21,9 +21,10 @@ import uvicorn
 from gateway.api.app import create_app
 from gateway.api.build import build_gateway
 from gateway.api.state import Gateway
+from gateway.classify.pool import PoolStatus
 from gateway.classify.service import ClassifyService
 from gateway.config import load_config
-from gateway.request import TextPart
+from gateway.outbound import Outbound
 from gateway.signals import Signals
 
 KEY = "gw-test-key-1"
@@ -45,8 +46,11 @@ class SessionClassifier:
     async def start(self) -> None:
         return None
 
-    async def classify(self, parts: list[TextPart], opaque: bool) -> Signals:
-        return await self.service.classify(parts, opaque)
+    def status(self) -> PoolStatus:
+        return self.service.status()
+
+    async def classify(self, outbound: Outbound) -> Signals:
+        return await self.service.classify(outbound)
 
     async def aclose(self) -> None:
         return None
@@ -103,6 +107,9 @@ guards:
     deny_zones: [cloud]
   - id: restricted-header
     when: {header: {x-data-class: {in: [restricted, confidential]}}}
+    deny_zones: [cloud]
+  - id: unreadable-content-stays-local
+    when: {content: {any: [image, audio, file, token_ids, unreadable]}}
     deny_zones: [cloud]
 routes:
   - id: block-secrets-everywhere

@@ -72,10 +72,25 @@ def test_unknown_model_and_unknown_path(gateway: RunningGateway, cloud_fake: Fak
 
 
 def test_request_id_is_kept_or_made(gateway: RunningGateway) -> None:
-    r = post(gateway, GOOD, {**AUTH, "x-request-id": "client-id-123"})
-    assert r.headers["x-gateway-request-id"] == "client-id-123"
-    r = post(gateway, GOOD, {**AUTH, "x-request-id": "bad id\twith spaces"})
-    assert r.headers["x-gateway-request-id"] != "bad id\twith spaces"
+    for generated in ("req_8f3a9c2e71b64d05a9e1", "3f2b8c1e-9a7d-4e5f-8b6a-1c2d3e4f5a6b"):
+        r = post(gateway, GOOD, {**AUTH, "x-request-id": generated})
+        assert r.headers["x-gateway-request-id"] == generated
+    audit = gateway.audit_path.read_text()
+    for free_text in ("bad id\twith spaces", "anna.petrova", "4111111111111111", "client-id-123",
+                      "jane.doe@example.com", "x" * 300):
+        r = post(gateway, GOOD, {**AUTH, "x-request-id": free_text})
+        assert r.headers["x-gateway-request-id"] != free_text
+    audit = gateway.audit_path.read_text()
+    assert "anna" not in audit and "4111111111111111" not in audit and "jane.doe" not in audit
+
+
+def test_deeply_nested_json_is_a_bad_request(gateway: RunningGateway, cloud_fake: FakeOpenAI) -> None:
+    for depth in (65, 300, 1000):
+        deep = "[" * depth + "]" * depth
+        body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "x": ' + deep.encode() + b"}"
+        err = assert_error(post(gateway, body), 400, "invalid_request")
+        assert "nested" in err["message"]
+    assert cloud_fake.requests == []
 
 
 @pytest.mark.parametrize("mode,status,code", [

@@ -20,8 +20,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.classify.pool import PoolStatus
 from gateway.config import Config
-from gateway.request import TextPart
+from gateway.outbound import Outbound
 from gateway.signals import Signals
 from tests.e2e.harness import run_gateway
 from tests.fakes.openai_server import FakeOpenAI
@@ -42,7 +43,10 @@ class FixedSignals:
     async def start(self) -> None:
         return None
 
-    async def classify(self, parts: list[TextPart], opaque: bool) -> Signals:
+    def status(self) -> PoolStatus:
+        return PoolStatus(workers=0, ready=1, restarts=0)
+
+    async def classify(self, outbound: Outbound) -> Signals:
         return self.signals
 
     async def aclose(self) -> None:

@@ -4,7 +4,8 @@ by an OpenAI-compatible backend).
 - ``system`` (string or text blocks) becomes the first ``system`` message.
 - User turns: text and image blocks become content parts (base64 images as ``data:`` URLs);
   ``tool_result`` blocks become ``tool`` messages placed before the rest of the turn; a base64 PDF
-  ``document`` becomes a ``file`` part, a plain-text ``document`` a text part.
+  ``document`` becomes a ``file`` part, a plain-text ``document`` a text part, a ``search_result``
+  its title, source and text.
 - Assistant turns: text joined into ``content``; ``tool_use`` -> ``tool_calls``; thinking blocks
   are dropped (OpenAI has no way to send them back).
 - ``max_tokens``, ``stop_sequences`` -> ``stop``, ``temperature``, ``top_p``,
@@ -94,6 +95,8 @@ def _user(content: object, i: int) -> list[JSON]:
             parts.append({"type": "image_url", "image_url": {"url": _source_url(block.get("source"), i)}})
         elif kind == "document":
             parts.append(_document(block.get("source"), i))
+        elif kind == "search_result":
+            parts.append({"type": "text", "text": _search_result_text(block)})
         elif kind == "tool_result":
             tool_msgs.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")),
                               "content": _tool_result_text(block.get("content"))})
@@ -122,6 +125,12 @@ def _document(source: object, i: int) -> JSON:
         if source.get("type") == "base64":
             return {"type": "file", "file": {"filename": "document.pdf", "file_data": _source_url(source, i)}}
     raise BadRequest(f"messages[{i}]: unsupported document source", param="messages")
+
+
+def _search_result_text(block: Mapping[str, Any]) -> str:
+    """A search result as the text a model without search-result blocks can read."""
+    head = [str(block[k]) for k in ("title", "source") if isinstance(block.get(k), str)]
+    return "\n".join([*head, _tool_result_text(block.get("content"))])
 
 
 def _tool_result_text(content: object) -> str:

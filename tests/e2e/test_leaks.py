@@ -1,0 +1,67 @@
+"""What leaves was judged (invariant 7), end to end: a distinctive value planted in every field
+a client can send, and in the obfuscated forms a careless user or an attacker would write,
+addressed to a cloud model on every endpoint: the cloud fakes never receive it.
+
+Each case also runs as a control with a harmless value in the same place, which must reach the
+cloud: the routes work, so a case that stays local does so because of what was found.
+"""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+import pytest
+
+from tests.e2e.conftest import Servers
+from tests.e2e.harness import KEY, RunningGateway
+from tests.e2e.leakcases import CASES, EMAIL, Case
+from tests.fakes.common import FakeBehaviour
+
+pytestmark = pytest.mark.e2e
+
+
+def cloud_received(fakes: list[FakeBehaviour]) -> str:
+    """Everything the cloud fakes received: bodies (as sent, and re-serialised) and headers."""
+    out = []
+    for fake in fakes:
+        for rec in fake.requests:
+            out.append(rec.raw.decode("utf-8", "replace"))
+            out.append(orjson.dumps(rec.body).decode() if rec.body is not None else "")
+            out.append(orjson.dumps(rec.headers).decode())
+    return "\n".join(out)
+
+
+def send(gw: RunningGateway, case: Case, value: str) -> httpx.Response:
+    body, headers = case.render(value)
+    return httpx.post(gw.url + case.path, json=body, timeout=30,
+                      headers={"authorization": f"Bearer {KEY}", **headers})
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_planted_value_never_reaches_the_cloud(servers: Servers, case: Case) -> None:
+    gw, local, cloud, anthropic = servers
+    for fake in (local, cloud, anthropic):
+        fake.requests.clear()
+    body, headers = case.render(case.value)
+    endpoint = {"/v1/messages": "messages", "/v1/completions": "completions",
+                "/v1/embeddings": "embeddings"}.get(case.path, "chat")
+    explained = httpx.post(f"{gw.url}/v1/gateway/explain?endpoint={endpoint}", json=body, timeout=30,
+                           headers={"authorization": f"Bearer {KEY}", **headers}).json()
+    assert explained["entities"].get(case.expect), explained
+    assert explained["zone"] in ("local", None) and "cloud" in explained["denied_zones"], explained
+
+    r = send(gw, case, case.value)
+    assert r.status_code == case.status, r.text
+    if case.status == 200:
+        assert r.headers["x-gateway-zone"] == "local"
+        assert case.expect in r.headers["x-gateway-entities"], r.headers["x-gateway-entities"]
+        assert local.requests  # served inside the perimeter
+    seen = cloud_received([cloud, anthropic])
+    assert case.value not in seen and EMAIL not in seen
+    assert not cloud.requests and not anthropic.requests
+
+    control = send(gw, case, case.control)
+    assert control.status_code == (200 if case.status == 403 else case.status), control.text
+    if control.status_code == 200:
+        content_kinds = control.headers["x-gateway-content"]
+        assert control.headers["x-gateway-zone"] == ("local" if content_kinds else "cloud"), control.headers
