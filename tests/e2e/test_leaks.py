@@ -8,9 +8,13 @@ cloud: the routes work, so a case that stays local does so because of what was f
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.e2e.conftest import Servers
 from tests.e2e.harness import KEY, RunningGateway
@@ -65,3 +69,56 @@ def test_planted_value_never_reaches_the_cloud(servers: Servers, case: Case) -> 
     if control.status_code == 200:
         content_kinds = control.headers["x-gateway-content"]
         assert control.headers["x-gateway-zone"] == ("local" if content_kinds else "cloud"), control.headers
+
+
+json_leaf = st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["", "ok", "note", "alpha beta"])
+json_values = st.recursive(json_leaf, lambda kids: st.lists(kids, max_size=3)
+                           | st.dictionaries(st.sampled_from(["a", "b", "text", "content", "x-y", "name"]), kids,
+                                             max_size=3), max_leaves=10)
+PATHS = ["messages", "top", "tools", "metadata"]
+
+
+@st.composite
+def planted_bodies(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid chat request with random extra structure, the value planted at a random place."""
+    body: dict[str, Any] = {"model": "gpt-4o", "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": draw(st.sampled_from(["Summarise this.", [{"type": "text", "text": "Hi"}]]))}]}
+    extra = draw(json_values)
+    where = draw(st.sampled_from(PATHS))
+    if where == "messages":
+        body["messages"][1]["extra"] = extra
+        holder: Any = body["messages"][1]
+        key: Any = "extra"
+    elif where == "tools":
+        body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": {"x": extra}}}]
+        holder, key = body["tools"][0]["function"]["parameters"], "x"
+    elif where == "metadata":
+        body["metadata"] = {"m": extra}
+        holder, key = body["metadata"], "m"
+    else:
+        body["x_extra"] = extra
+        holder, key = body, "x_extra"
+    while isinstance(holder[key], (dict, list)) and holder[key] and draw(st.booleans()):
+        holder = holder[key]
+        key = draw(st.sampled_from(sorted(holder))) if isinstance(holder, dict) else draw(
+            st.integers(0, len(holder) - 1))
+    if isinstance(holder[key], dict):
+        holder[key][draw(st.sampled_from(["note", EMAIL]))] = f"contact {EMAIL}"
+    elif isinstance(holder[key], list):
+        holder[key].append(EMAIL)
+    else:
+        holder[key] = draw(st.sampled_from([EMAIL, f"write to {EMAIL} today", {"to": EMAIL}]))
+    return body
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=planted_bodies())
+def test_a_value_at_a_random_place_never_reaches_the_cloud(servers: Servers, body: dict[str, Any]) -> None:
+    gw, _, cloud, anthropic = servers
+    cloud.requests.clear()
+    r = httpx.post(gw.url + "/v1/chat/completions", json=body, timeout=30,
+                   headers={"authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-gateway-zone"] == "local"
+    assert EMAIL not in cloud_received([cloud, anthropic])
