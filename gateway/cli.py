@@ -15,7 +15,7 @@ import orjson
 from gateway.config import Config, load_config
 from gateway.errors import ConfigError
 from gateway.policy.compiled import Policy
-from gateway.request import Endpoint
+from gateway.types import Endpoint
 
 ENDPOINTS: dict[str, Endpoint] = {"chat": "chat", "completions": "completions", "embeddings": "embeddings",
                                   "messages": "messages"}

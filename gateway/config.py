@@ -13,9 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gateway.errors import ConfigError, ConfigProblem
+from gateway.types import Zone
 from gateway.yamlsrc import LineMap, load_yaml_file, problems_from_validation
-
-Zone = Literal["local", "cloud"]
 
 
 class Strict(BaseModel):

@@ -26,10 +26,9 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-ContentKind = Literal["image", "audio", "file", "token_ids", "unreadable"]
-CONTENT_KINDS: tuple[ContentKind, ...] = ("image", "audio", "file", "token_ids", "unreadable")
+from gateway.types import ContentKind
 
 Path = tuple[str | int, ...]
 KEY = "<key>"  # last component of the path of an object key (the key itself is the text)

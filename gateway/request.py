@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from gateway.outbound import Outbound, outbound
-
-Endpoint = Literal["chat", "completions", "embeddings", "messages"]
+from gateway.types import Endpoint
 
 
 @dataclass

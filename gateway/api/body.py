@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from gateway.errors import BadRequest, PayloadTooLarge
 from gateway.outbound import json_depth_exceeds
-from gateway.request import Endpoint
+from gateway.types import Endpoint
 
 MAX_DEPTH = 64  # nesting of arrays and objects in a request body
 

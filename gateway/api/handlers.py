@@ -31,7 +31,7 @@ from gateway.api.respond import (
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamStream
 from gateway.errors import BackendFailure, BadRequest, GatewayError, NoBackendAvailable, PolicyBlocked
-from gateway.request import Endpoint
+from gateway.types import Endpoint
 
 log = logging.getLogger("gateway")
 T = TypeVar("T")

@@ -23,7 +23,7 @@ def sane_request_id(value: str) -> bool:
     m = _TOKEN.fullmatch(value)
     if m is None:
         return False
-    body = m.group("body")
+    body: str = m.group("body")
     digits = sum(ch.isdigit() for ch in body)
     return digits >= 4 and len(body) - digits >= 2
 

@@ -15,11 +15,11 @@ import orjson
 
 from gateway.api.pipeline import Exchange, Send
 from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
-from gateway.backends.sse import SSEParser, format_json_event
-from gateway.backends.translate import OpenAIToAnthropicStream, to_anthropic_response, to_openai_request
 from gateway.errors import BackendFailure, GatewayError, StreamBroken
 from gateway.observability.cost import Usage
 from gateway.request import GatewayRequest
+from gateway.wire import OpenAIToAnthropicStream, to_anthropic_response, to_openai_request
+from gateway.wire.sse import SSEParser, format_json_event
 
 
 class NativeAnthropic(Protocol):

@@ -17,8 +17,9 @@ from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, Upstream
 from gateway.errors import BackendFailure, ModelNotFound, NoBackendAvailable
 from gateway.outbound import OPENAI_FORWARDED
 from gateway.policy import Decision, evaluate, zone_allowed
-from gateway.request import Endpoint, GatewayRequest, outbound_of
+from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Signals
+from gateway.types import Endpoint
 
 
 @dataclass

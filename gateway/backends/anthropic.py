@@ -26,16 +26,17 @@ import orjson
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.failures import anthropic_error_body, failure_from_status
 from gateway.backends.http import Response
-from gateway.backends.sse import DONE, SSEEvent, SSEParser, format_json_event
-from gateway.backends.translate import (
+from gateway.backends.transport import HttpTransport, prime
+from gateway.config import BackendConfig
+from gateway.errors import BackendFailure, GatewayError, StreamBroken
+from gateway.types import Zone
+from gateway.wire import (
     AnthropicToOpenAIStream,
     anthropic_error,
     to_anthropic_request,
     to_openai_response,
 )
-from gateway.backends.transport import HttpTransport, prime
-from gateway.config import BackendConfig, Zone
-from gateway.errors import BackendFailure, GatewayError, StreamBroken
+from gateway.wire.sse import DONE, SSEEvent, SSEParser, format_json_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 # Response headers worth passing to the client.

@@ -17,8 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from gateway.config import Zone
-from gateway.request import Endpoint
+from gateway.types import Endpoint, Zone
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
-from gateway.backends.translate.errors import anthropic_error
 from gateway.errors import BackendFailure
+from gateway.wire.errors import anthropic_error
 
 ErrorBody = Callable[[bytes, int], "dict[str, Any] | None"]
 

@@ -31,9 +31,10 @@ from gateway.backends import llama_jobs
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.llama_params import embedding_kwargs, generation_kwargs, unsupported, wants_usage
 from gateway.backends.llama_worker import Job, QueueFull, Worker, WorkerClosed
-from gateway.backends.sse import DONE
-from gateway.config import BackendConfig, Zone
+from gateway.config import BackendConfig
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.types import Zone
+from gateway.wire.sse import DONE
 
 log = logging.getLogger("gateway.backends.llama_cpp")
 

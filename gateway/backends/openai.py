@@ -14,8 +14,9 @@ import orjson
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.failures import failure_from_status
 from gateway.backends.transport import HttpTransport
-from gateway.config import BackendConfig, Zone
+from gateway.config import BackendConfig
 from gateway.errors import BackendFailure
+from gateway.types import Zone
 
 PATHS = {"chat": "chat/completions", "completions": "completions", "embeddings": "embeddings"}
 # Response headers worth passing to the client.

@@ -12,8 +12,9 @@ from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, Upstream
 from gateway.backends.llama_cpp import LlamaCppBackend
 from gateway.backends.openai import OpenAIBackend
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
-from gateway.config import BackendConfig, Config, Secrets, Zone
+from gateway.config import BackendConfig, Config, Secrets
 from gateway.errors import BackendFailure
+from gateway.types import Zone
 
 
 def build_backends(config: Config, secrets: Secrets,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gateway.policy.conditions import Matcher
+from gateway.types import Zone
 
-Zone = Literal["local", "cloud"]
 OnError = Literal["assume_sensitive", "block"]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gateway.policy.compiled import Zone
+from gateway.types import Zone
 
 Action = Literal["route", "block", "refuse"]
 

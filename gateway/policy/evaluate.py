@@ -17,11 +17,12 @@ default, send it, and never into a zone that an entity guard could deny.
 
 from __future__ import annotations
 
-from gateway.policy.compiled import Policy, Target, Zone
+from gateway.policy.compiled import Policy, Target
 from gateway.policy.conditions import Facts
 from gateway.policy.decision import CLASSIFICATION_FAILED_ROUTE, DEFAULT_ROUTE, Action, Decision
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
+from gateway.types import Zone
 
 CLASSIFICATION_FAILED_MESSAGE = "content classification failed"
 

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from gateway.config import Config
 from gateway.errors import ConfigError, ConfigProblem
-from gateway.policy.compiled import Guard, Policy, Route, Target, Zone
+from gateway.policy.compiled import Guard, Policy, Route, Target
 from gateway.policy.conditions import always_true, compile_condition
 from gateway.policy.entities import KNOWN_ENTITY_TYPES, custom_types
 from gateway.policy.schema import (
@@ -37,9 +37,8 @@ from gateway.policy.schema import (
     PolicySpec,
     StrOps,
 )
+from gateway.types import ENDPOINTS, Zone
 from gateway.yamlsrc import LineMap, PathKey, load_yaml_text, problems_from_validation
-
-ENDPOINTS = frozenset({"chat", "completions", "embeddings", "messages"})
 
 
 def load_policy(path: str | Path, config: Config) -> Policy:

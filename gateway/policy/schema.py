@@ -20,8 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Zone = Literal["local", "cloud"]
-EndpointName = Literal["chat", "completions", "embeddings", "messages"]
+from gateway.types import ContentKind, Zone
 
 # Route ids the engine itself uses in decisions.
 RESERVED_IDS = frozenset({"default", "classification-failed"})
@@ -128,9 +127,6 @@ class EntityCond(_Strict):
         if self.any_ is None and self.all_ is None and self.none is None:
             raise ValueError("needs at least one of any, all, none (use any: ['*'] for any type)")
         return self
-
-
-ContentKind = Literal["image", "audio", "file", "token_ids", "unreadable"]
 
 
 class ContentCond(_Strict):

@@ -39,9 +39,9 @@ from gateway.policy.compiled import Policy
 from gateway.policy.decision import Decision
 from gateway.policy.evaluate import evaluate
 from gateway.policy.load import load_policy
-from gateway.policy.schema import ContentKind
-from gateway.request import Endpoint, GatewayRequest
+from gateway.request import GatewayRequest
 from gateway.signals import Entity, Signals
+from gateway.types import ContentKind, Endpoint
 from gateway.yamlsrc import load_yaml_file, problems_from_validation
 
 Classify = Callable[[GatewayRequest], Signals]

@@ -10,8 +10,8 @@ cannot send a request into a denied zone.
 from __future__ import annotations
 
 from gateway.errors import NoBackendAvailable
-from gateway.policy.compiled import Zone
 from gateway.policy.decision import Decision
+from gateway.types import Zone
 
 
 def zone_allowed(decision: Decision, zone: str) -> bool:

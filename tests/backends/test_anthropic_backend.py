@@ -14,10 +14,10 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from gateway.backends.anthropic import AnthropicBackend
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
-from gateway.backends.sse import DONE, SSEParser, format_json_event
-from gateway.backends.translate import AnthropicToOpenAIStream
 from gateway.config import BackendConfig, Timeouts
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.wire import AnthropicToOpenAIStream
+from gateway.wire.sse import DONE, SSEParser, format_json_event
 from tests.fakes.anthropic_server import error_body, sse, stream_events
 
 SECRET = "Ivan Petrov 4276 1600 0000 0000"  # stands for prompt text: must never surface in errors

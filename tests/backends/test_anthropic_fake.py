@@ -17,9 +17,9 @@ from pydantic import TypeAdapter
 from gateway.backends.anthropic import AnthropicBackend
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
-from gateway.backends.sse import SSEParser
 from gateway.config import BackendConfig, Timeouts
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.wire.sse import SSEParser
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.common import Mode
 from tests.fakes.server import serve, unused_url

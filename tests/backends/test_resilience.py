@@ -12,8 +12,9 @@ import pytest
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.registry import build_backends
 from gateway.backends.resilience import BreakerState, CircuitBreaker, ResilientBackend, RetryPolicy
-from gateway.config import BackendConfig, Config, Secrets, Zone
+from gateway.config import BackendConfig, Config, Secrets
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.types import Zone
 
 CALL = UpstreamCall("chat", {"model": "m", "messages": [{"role": "user", "content": "hi"}]}, False)
 

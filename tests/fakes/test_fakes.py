@@ -12,7 +12,7 @@ import httpx2  # the SDKs' own HTTP stack
 import openai
 import pytest
 
-from gateway.backends.sse import SSEParser
+from gateway.wire.sse import SSEParser
 
 from .anthropic_server import FakeAnthropic
 from .openai_server import FakeOpenAI

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from gateway.config import Config, load_config
 from gateway.policy import Policy, load_policy_text
-from gateway.request import Endpoint, GatewayRequest
+from gateway.request import GatewayRequest
 from gateway.signals import Entity, Signals
+from gateway.types import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 

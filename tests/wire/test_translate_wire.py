@@ -13,13 +13,13 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 from pydantic import TypeAdapter
 
-from gateway.backends.sse import DONE, SSEParser, format_json_event
-from gateway.backends.translate import (
+from gateway.wire import (
     AnthropicToOpenAIStream,
     OpenAIToAnthropicStream,
     to_anthropic_request,
     to_openai_request,
 )
+from gateway.wire.sse import DONE, SSEParser, format_json_event
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve

@@ -1,6 +1,6 @@
 """Shared pieces of the OpenAI <-> Anthropic translation: wire aliases, stop-reason maps, usage.
 
-Everything in ``gateway.backends.translate`` is pure: dicts in, dicts out, no I/O, no clock or
+Everything in ``gateway.wire`` is pure: dicts in, dicts out, no I/O, no clock or
 random source unless the caller leaves an id or timestamp to be generated.
 """
 

@@ -4,7 +4,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.backends.sse import DONE, SSEEvent, SSEParser, format_event, format_json_event
+from gateway.wire.sse import DONE, SSEEvent, SSEParser, format_event, format_json_event
 
 STREAM = (
     b"\xef\xbb\xbfevent: message_start\r\n"

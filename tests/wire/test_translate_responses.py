@@ -12,13 +12,13 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import TypeAdapter
 
-from gateway.backends.translate import (
+from gateway.errors import GatewayError, RateLimited, UpstreamError
+from gateway.wire import (
     AnthropicToOpenAIStream,
     OpenAIToAnthropicStream,
     to_anthropic_response,
     to_openai_response,
 )
-from gateway.errors import GatewayError, RateLimited, UpstreamError
 
 EVENT = TypeAdapter(RawMessageStreamEvent)
 

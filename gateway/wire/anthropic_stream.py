@@ -1,7 +1,7 @@
 """Anthropic Messages SSE events -> OpenAI ``chat.completion.chunk`` dicts (stateful, pure).
 
     tr = AnthropicToOpenAIStream(model="claude", include_usage=True)
-    for ev in sse_events:                       # parsed by gateway.backends.sse
+    for ev in sse_events:                       # parsed by gateway.wire.sse
         for chunk in tr.feed(ev.event, ev.json()):
             send(format_json_event(chunk))
     tr.finish()                                 # raises UpstreamError if message_stop never came

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from gateway.backends.translate import DEFAULT_MAX_TOKENS, to_anthropic_request, to_openai_request
 from gateway.errors import BadRequest
+from gateway.wire import DEFAULT_MAX_TOKENS, to_anthropic_request, to_openai_request
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Weather for a city",

@@ -1,7 +1,7 @@
-"""Pure translation between the OpenAI Chat Completions and Anthropic Messages wire formats.
-
-Requests, responses and streams, both directions; no I/O (see ``gateway.backends.sse`` for the
-byte-level event stream).
+"""The wire formats the gateway speaks, as a package of their own that the HTTP side (one ingress
+per client API) and the backends both import: server-sent events (:mod:`gateway.wire.sse`) and
+pure translation between OpenAI Chat Completions, Anthropic Messages and the OpenAI Responses
+API: requests, whole answers and streams, no I/O.
 """
 
 from .anthropic_stream import AnthropicToOpenAIStream
