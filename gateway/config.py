@@ -75,6 +75,9 @@ class BackendConfig(Strict):
     api_key_env: str | None = None
     # Azure OpenAI: deployments in the URL, api-version query parameter, "api-key" header.
     azure_api_version: str | None = None
+    # openai: the server also has the OpenAI Responses API (OpenAI itself); /v1/responses is then
+    # forwarded as it is, else translated to chat completions
+    responses: bool = False
     headers: dict[str, str] = {}
     timeout: Timeouts = Timeouts()
     max_connections: int = Field(default=256, gt=0)

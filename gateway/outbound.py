@@ -78,10 +78,6 @@ class Outbound:
     parts: tuple[TextPart, ...]
     content: frozenset[str]
 
-    @property
-    def chars(self) -> int:
-        return sum(len(p.text) for p in self.parts)
-
 
 # --- the wire formats' own vocabulary -----------------------------------------------------------
 

@@ -39,6 +39,10 @@ ENDPOINT_TABLE: dict[Endpoint, EndpointSpec] = {
 ContentKind = Literal["image", "audio", "file", "token_ids", "unreadable"]
 CONTENT_KINDS: tuple[ContentKind, ...] = get_args(ContentKind)
 
+# Confidential content that carries no identifier (DESIGN.md, "Categories"), scored 0..1.
+Category = Literal["financial", "health", "legal", "hr", "source_code", "trade_secret", "security"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
 # Why a backend could not serve a request (gateway.errors.BackendFailure.kind; a metrics label).
 FailureKind = Literal[
     "connect",  # no connection, or it broke before an answer

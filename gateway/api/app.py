@@ -1,9 +1,8 @@
-"""The ASGI app: thin handlers over :mod:`gateway.api.pipeline` and :mod:`gateway.api.respond`."""
+"""The ASGI app: wiring only. Proxied endpoints come from the endpoint table (one ingress each)
+and are served by the request path (:mod:`gateway.api.path`); status endpoints are here."""
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,78 +15,35 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.api import schemas
-from gateway.api.build import LoopClassify
-from gateway.api.handlers import FastPath, Handlers
-from gateway.api.respond import json_response
+from gateway.api.handlers import EXPLAIN_PATH, FastPath, proxy_handler
+from gateway.api.ingress import ingresses
+from gateway.api.path import RequestPath
+from gateway.api.relay import json_response
 from gateway.api.state import Gateway
 from gateway.backends.resilience import BreakerSnapshot, ResilientBackend
-from gateway.errors import (
-    GatewayError,
-)
+from gateway.errors import GatewayError
 
 log = logging.getLogger("gateway")
-GC_THRESHOLD = 20_000  # allocations between young-generation collections (CPython's default: 700)
 
 
 def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = False) -> FastPath:
-    """The ASGI app. ``watch_signals``: reload the policy on SIGHUP (main thread only).
-    ``tune_gc``: once started, move everything built so far out of the collector's way and
-    collect less often (fewer, shorter pauses on the hot path; for a server process only)."""
+    """The ASGI app. ``watch_signals``: SIGHUP reloads the policy and reopens the audit file (main
+    thread only). ``tune_gc``: collect less often once started (a server process only)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await gw.classifier.start()
-        for backend in gw.backends.values():  # e.g. load an embedded model before the first request
-            start = getattr(backend, "start", None)
-            if start is not None:
-                await start()
-        loop = asyncio.get_running_loop()
-        if isinstance(gw.policies.classify, LoopClassify):
-            gw.policies.classify.loop = loop
-        stop_watching = asyncio.Event()
-        watcher = loop.create_task(gw.policies.watch(stop_event=stop_watching))
-        if watch_signals:
-            gw.policies.install_sighup(loop)
-        if tune_gc:
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(GC_THRESHOLD, 20, 20)
-        try:
+        async with gw.lifespan(watch_signals=watch_signals, tune_gc=tune_gc):
             yield
-        finally:
-            stop_watching.set()
-            watcher.cancel()
-            for backend in gw.backends.values():
-                await backend.aclose()
-            await gw.classifier.aclose()
-            gw.metrics.process_exited()
 
-    app = FastAPI(title="LLM routing gateway", version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(title="LLM routing gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.gateway = gw
-
-    handlers = Handlers(gw)
-    proxy = handlers.proxy
-
-    @app.post("/v1/chat/completions", openapi_extra=schemas.body(schemas.CHAT))
-    async def chat(request: Request) -> Response:
-        return await proxy("chat", request)
-
-    @app.post("/v1/completions", openapi_extra=schemas.body(schemas.COMPLETIONS))
-    async def completions(request: Request) -> Response:
-        return await proxy("completions", request)
-
-    @app.post("/v1/embeddings", openapi_extra=schemas.body(schemas.EMBEDDINGS, streams=False))
-    async def embeddings(request: Request) -> Response:
-        return await proxy("embeddings", request)
-
-    @app.post("/v1/messages", openapi_extra=schemas.body(schemas.MESSAGES))
-    async def messages(request: Request) -> Response:
-        return await proxy("messages", request)
-
-    @app.post("/v1/gateway/explain", openapi_extra=schemas.body(schemas.CHAT, streams=False))
-    async def explain(request: Request) -> Response:
-        return await handlers.explain(request)
+    path = RequestPath(gw, ingresses())
+    for ingress in path.ingresses.values():
+        spec = ingress.spec
+        app.add_api_route(spec.path, proxy_handler(path, ingress), methods=["POST"], name=spec.name,
+                          openapi_extra=schemas.body(schemas.BY_ENDPOINT[spec.name], streams=spec.streams))
+    app.add_api_route(EXPLAIN_PATH, path.explain, methods=["POST"], name="explain",
+                      openapi_extra=schemas.body(schemas.CHAT, streams=False))
 
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
@@ -131,7 +87,7 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
         log.error("unhandled %s on %s", type(exc).__name__, request.url.path[:100])
         return json_response(orjson.dumps(GatewayError("internal error in the gateway").to_openai()), 500, {})
 
-    return FastPath(app, handlers)
+    return FastPath(app, path)
 
 
 CIRCUIT_LEVEL = {"closed": 0, "half_open": 1, "open": 2}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 
 import httpx
 from prometheus_client import CollectorRegistry
 
-from gateway.api.state import Classifier, Gateway
+from gateway.api.state import Classifier, Gateway, LoopClassify
 from gateway.backends.base import Backend
 from gateway.backends.registry import build_backends
 from gateway.classify.service import ClassifyService
@@ -18,8 +17,6 @@ from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.observability.registry import make_registry, multiprocess_dir
 from gateway.policy.store import PolicyStore
-from gateway.request import GatewayRequest, outbound_of
-from gateway.signals import Signals
 
 log = logging.getLogger("gateway")
 
@@ -47,23 +44,6 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
         metrics=metrics,
         audit=AuditLog(config.audit.path),
     )
-
-
-class LoopClassify:
-    """The detector as the synchronous callable that policy tests need at reload time.
-
-    Reloads run in a worker thread; this hands the classification to the server's event loop
-    (bound at startup) and waits for it."""
-
-    def __init__(self, classifier: Classifier) -> None:
-        self._classifier = classifier
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def __call__(self, request: GatewayRequest) -> Signals:
-        if self.loop is None:
-            raise RuntimeError("the detector is not running yet")
-        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(outbound_of(request)), self.loop)
-        return future.result(timeout=60)
 
 
 def _on_reload(metrics: Metrics, result: str, version: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.types import Endpoint
+
 _MESSAGE: dict[str, Any] = {
     "type": "object",
     "required": ["role"],
@@ -71,6 +73,24 @@ MESSAGES: dict[str, Any] = {
                                                  {"type": "array", "items": {"type": "object"}}]}}}},
         "stream": _STREAM,
     },
+}
+
+RESPONSES: dict[str, Any] = {
+    "type": "object",
+    "required": ["model", "input"],
+    "properties": {
+        "model": {"type": "string"},
+        "input": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]},
+        "instructions": {"type": "string"},
+        "tools": {"type": "array", "items": {"type": "object"}},
+        "stream": _STREAM,
+        "max_output_tokens": {"type": "integer", "minimum": 1},
+    },
+}
+
+# The request schema of each proxied endpoint, for the OpenAPI document.
+BY_ENDPOINT: dict[Endpoint, dict[str, Any]] = {
+    "chat": CHAT, "completions": COMPLETIONS, "embeddings": EMBEDDINGS, "messages": MESSAGES, "responses": RESPONSES,
 }
 
 _ERROR: dict[str, Any] = {

@@ -1,9 +1,16 @@
-"""What the HTTP layer works with, built once at startup and passed in explicitly."""
+"""The gateway object: what the HTTP layer works with, built once at startup and passed in
+explicitly, and its lifespan (start the detector and the backends, watch the policy, handle
+SIGHUP; stop them all)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import asyncio
+import contextlib
+import gc
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from gateway.backends.base import Backend
 from gateway.classify.pool import PoolStatus
@@ -12,20 +19,40 @@ from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.outbound import Outbound
 from gateway.policy import PolicyStore
+from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Signals
+
+GC_THRESHOLD = 20_000  # allocations between young-generation collections (CPython's default: 700)
 
 
 class Classifier(Protocol):
     @property
     def ready(self) -> bool: ...
 
-    async def start(self) -> None: ...
-
     def status(self) -> PoolStatus: ...
+
+    async def start(self) -> None: ...
 
     async def classify(self, outbound: Outbound) -> Signals: ...
 
     async def aclose(self) -> None: ...
+
+
+class LoopClassify:
+    """The detector as the synchronous callable that policy tests need at reload time.
+
+    Reloads run in a worker thread; this hands the classification to the server's event loop
+    (bound at startup) and waits for it."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self._classifier = classifier
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self, request: GatewayRequest) -> Signals:
+        if self.loop is None:
+            raise RuntimeError("the detector is not running yet")
+        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(outbound_of(request)), self.loop)
+        return future.result(timeout=60)
 
 
 @dataclass
@@ -37,3 +64,58 @@ class Gateway:
     policies: PolicyStore
     metrics: Metrics
     audit: AuditLog
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list, repr=False)
+    _stop_watching: asyncio.Event | None = field(default=None, repr=False)
+
+    async def start(self, *, watch_signals: bool = False, tune_gc: bool = False) -> None:
+        """Load the detector and the backends (an embedded model loads here), then watch the
+        policy file. ``watch_signals``: SIGHUP reloads the policy and reopens the audit file (as
+        logrotate expects; main thread only). ``tune_gc``: move everything built so far out of
+        the collector's way and collect less often (a server process only)."""
+        await self.classifier.start()
+        for backend in self.backends.values():
+            await backend.start()
+        loop = asyncio.get_running_loop()
+        if isinstance(self.policies.classify, LoopClassify):
+            self.policies.classify.loop = loop
+        self._stop_watching = asyncio.Event()
+        self._tasks.append(loop.create_task(self.policies.watch(stop_event=self._stop_watching)))
+        if watch_signals:
+            loop.add_signal_handler(signal.SIGHUP, self.on_sighup, loop)
+        if tune_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+    def on_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.audit.reopen()
+        self.policies.reload_soon(loop)
+
+    async def stop(self) -> None:
+        if self._stop_watching is not None:
+            self._stop_watching.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        for backend in self.backends.values():
+            await backend.aclose()
+        await self.classifier.aclose()
+        self.metrics.process_exited()
+        self.audit.close()
+
+    def lifespan(self, *, watch_signals: bool = False, tune_gc: bool = False
+                 ) -> contextlib.AbstractAsyncContextManager[None]:
+        @contextlib.asynccontextmanager
+        async def span() -> AsyncIterator[None]:
+            await self.start(watch_signals=watch_signals, tune_gc=tune_gc)
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return span()

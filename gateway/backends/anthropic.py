@@ -1,17 +1,10 @@
 """Adapter for the Anthropic Messages API (``POST {base_url}/v1/messages``), raw HTTP.
 
-Two ways in:
-
-- :meth:`AnthropicBackend.send` serves the gateway's internal OpenAI-format chat calls: the body
-  is translated with :func:`to_anthropic_request`, the answer with :func:`to_openai_response`,
-  and a stream is parsed event by event and re-emitted as OpenAI ``chat.completion.chunk`` SSE
-  ending with ``data: [DONE]``.
-- :meth:`AnthropicBackend.send_native` forwards an Anthropic-format body (``/v1/messages``
-  ingress) and relays the upstream's SSE bytes unchanged: no lossy double translation.
-
-Either way the first event of a stream is read before the stream is handed on, so a stream that
-fails at once is still a :class:`BackendFailure` (retry and fallback allowed); later, an
-in-stream ``error`` event, a cut or a stream that ends before ``message_stop`` raise
+It speaks ``messages`` only: a body in Anthropic's format is forwarded as it is and the
+upstream's bytes are relayed unchanged (the ingress translates other formats; see
+:mod:`gateway.wire`). The first event of a stream is read before the stream is handed on, so a
+stream that fails at once is still a :class:`BackendFailure` (retry and fallback allowed);
+later, an in-stream ``error`` event, a cut or a stream that ends before ``message_stop`` raise
 :class:`StreamBroken`. Upstream error messages are never passed on (they may quote the prompt).
 """
 
@@ -28,22 +21,16 @@ from gateway.backends.failures import anthropic_error_body, failure_from_status
 from gateway.backends.http import Response
 from gateway.backends.transport import HttpTransport, prime
 from gateway.config import BackendConfig
-from gateway.errors import BackendFailure, GatewayError, StreamBroken
-from gateway.types import Zone
-from gateway.wire import (
-    AnthropicToOpenAIStream,
-    anthropic_error,
-    to_anthropic_request,
-    to_openai_response,
-)
-from gateway.wire.sse import DONE, SSEEvent, SSEParser, format_json_event
+from gateway.errors import BackendFailure, StreamBroken
+from gateway.types import Endpoint, Zone
+from gateway.wire import anthropic_error
+from gateway.wire.sse import SSEEvent, SSEParser
 
 ANTHROPIC_VERSION = "2023-06-01"
 # Response headers worth passing to the client.
 PASS_HEADERS = ("request-id", "retry-after", "anthropic-ratelimit-requests-remaining",
                 "anthropic-ratelimit-tokens-remaining")
-# Client headers a native (``/v1/messages``) call may forward.
-NATIVE_FORWARD = ("anthropic-beta",)
+SPEAKS: frozenset[Endpoint] = frozenset({"messages"})
 
 
 class AnthropicBackend:
@@ -59,37 +46,19 @@ class AnthropicBackend:
             headers["x-api-key"] = api_key
         self._http = HttpTransport(name, cfg, headers, transport)
 
+    @property
+    def speaks(self) -> frozenset[Endpoint]:
+        return SPEAKS
+
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream:
-        if call.endpoint != "chat":
+        """Forward an Anthropic Messages body (the caller has set the upstream ``model``); answer
+        the upstream's own bytes, a message or an Anthropic event stream."""
+        if call.endpoint != "messages":
             raise BackendFailure(f"backend {self.name} does not serve the {call.endpoint} endpoint",
                                  kind="unsupported", before_first_byte=True, status=400)
-        model = str(call.body.get("model", ""))
-        try:
-            body = to_anthropic_request(call.body, model)
-        except GatewayError as exc:  # e.g. n > 1: the request cannot be expressed for this backend
-            raise BackendFailure(f"backend {self.name}: {exc.message}", kind="unsupported",
-                                 before_first_byte=True, status=exc.status, body=exc.to_openai()) from None
-        if call.stream:
-            body["stream"] = True
-        options = call.body.get("stream_options")
-        include_usage = isinstance(options, Mapping) and options.get("include_usage") is True
-        response = await self._open(body)
-        headers = _pass_headers(response)
-        if call.stream and _is_sse(response):
-            chunks = self._to_openai(response, model, include_usage)
-            return await prime(self.name, chunks, response.aclose, first_byte=self._http.timeout.first_byte,
-                               headers=headers)
-        message = await self._message(response, call.stream, headers)
-        completion = to_openai_response(message)
-        return UpstreamReply(200, orjson.dumps(completion), headers, completion)
-
-    async def send_native(self, body: Mapping[str, Any], stream: bool,
-                          headers: Mapping[str, str] | None = None) -> UpstreamReply | UpstreamStream:
-        """Forward an Anthropic Messages body as it is (the caller has set the upstream
-        ``model``); answer the upstream's own bytes, a message or an Anthropic event stream."""
+        body, stream = call.body, call.stream
         payload = {**body, "stream": True} if stream else {k: v for k, v in body.items() if k != "stream"}
-        forward = {h: v for h, v in (headers or {}).items() if h.lower() in NATIVE_FORWARD}
-        response = await self._open(payload, forward)
+        response = await self._open(payload, call.headers)
         passed = _pass_headers(response)
         if stream and _is_sse(response):
             chunks = self._watch(response)
@@ -123,35 +92,6 @@ class AnthropicBackend:
             raise BackendFailure(f"backend {self.name} sent a body that is not a message", kind="protocol",
                                  before_first_byte=True, status=502)
         return message
-
-    async def _to_openai(self, response: Response, model: str,
-                         include_usage: bool) -> AsyncGenerator[bytes, None]:
-        """Anthropic SSE in, OpenAI chunk SSE out (one write per upstream network chunk)."""
-        parser = SSEParser()
-        tr = AnthropicToOpenAIStream(model=model, include_usage=include_usage)
-        seen = False
-        async for raw in self._http.relay(response):
-            events = parser.feed(raw)
-            seen = seen or bool(events)
-            out = b"".join(self._translate(tr, ev) for ev in events)
-            if tr.done:
-                yield out + DONE
-                return
-            if out:
-                yield out
-        last = parser.close()
-        tail = b"".join(self._translate(tr, ev) for ev in last)
-        if not tr.done:
-            raise self._ended_early(seen or bool(last))
-        yield tail + DONE
-
-    def _translate(self, tr: AnthropicToOpenAIStream, ev: SSEEvent) -> bytes:
-        data = self._data(ev)
-        try:
-            chunks = tr.feed(ev.event, data)
-        except GatewayError as exc:
-            raise StreamBroken(f"backend {self.name}: {exc.message}", "stream_error") from None
-        return b"".join(format_json_event(c) for c in chunks)
 
     async def _watch(self, response: Response) -> AsyncGenerator[bytes, None]:
         """Relay raw Anthropic SSE bytes, watching for an error event and for the end."""

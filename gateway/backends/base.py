@@ -1,8 +1,12 @@
-"""The backend interface: one method to send a request, one to close.
+"""The backend interface: a transport for the wire formats it speaks, one method to send, one to
+start and one to close.
 
-A backend receives the request body in the wire format of its ``endpoint`` (OpenAI shapes for
-chat/completions/embeddings), with the upstream model name already set, and answers either a
-whole body or a stream of raw SSE bytes that the gateway relays as they arrive.
+A backend declares the wire formats it takes natively (:attr:`Backend.speaks`: ``chat``,
+``completions``, ``embeddings`` for OpenAI-compatible servers, ``responses`` for those that have
+the Responses API, ``messages`` for Anthropic). It receives a body in one of them, with the
+upstream model name already set, and answers either a whole body or a stream of raw SSE bytes
+that the gateway relays as they arrive. Translation between formats is the ingress's business
+(:mod:`gateway.wire`), never the backend's.
 
 Failures are raised as :class:`gateway.errors.BackendFailure` (before anything reached the
 client: a retry or fallback is safe) or, from inside a started stream,
@@ -22,7 +26,7 @@ from gateway.types import Endpoint, Zone
 
 @dataclass(frozen=True)
 class UpstreamCall:
-    endpoint: Endpoint
+    endpoint: Endpoint  # the wire format of ``body``: one the backend speaks
     body: dict[str, Any]
     stream: bool
     # Headers from the client that an upstream should see (e.g. OpenAI-Organization); never auth.
@@ -67,6 +71,15 @@ class Backend(Protocol):
     name: str
     zone: Zone
 
+    @property
+    def speaks(self) -> frozenset[Endpoint]:
+        """The wire formats this backend takes natively."""
+        ...
+
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream: ...
+
+    async def start(self) -> None:
+        """Get ready before the first request (a pooled client, an embedded model loaded)."""
+        ...
 
     async def aclose(self) -> None: ...

@@ -33,12 +33,14 @@ from gateway.backends.llama_params import embedding_kwargs, generation_kwargs, u
 from gateway.backends.llama_worker import Job, QueueFull, Worker, WorkerClosed
 from gateway.config import BackendConfig
 from gateway.errors import BackendFailure, StreamBroken
-from gateway.types import Zone
+from gateway.types import Endpoint, Zone
 from gateway.wire.sse import DONE
 
 log = logging.getLogger("gateway.backends.llama_cpp")
 
 Loader = Callable[[Path, BackendConfig], Any]
+LLAMA_FORMATS: frozenset[Endpoint] = frozenset({"chat", "completions"})
+EMBEDDINGS: frozenset[Endpoint] = frozenset({"embeddings"})
 
 
 def load_llama(path: Path, cfg: BackendConfig) -> Any:
@@ -61,6 +63,10 @@ class LlamaCppBackend:
         self._load_failed = False
         self._loading: asyncio.Lock | None = None
         self.worker = Worker(name, cfg.queue_size)
+
+    @property
+    def speaks(self) -> frozenset[Endpoint]:
+        return LLAMA_FORMATS | EMBEDDINGS if self._cfg.embedding else LLAMA_FORMATS
 
     @property
     def ready(self) -> bool:
@@ -136,6 +142,10 @@ class LlamaCppBackend:
 
     async def _whole(self, job: Job) -> UpstreamReply:
         _, value = await self._next(job, self._cfg.timeout.total, "the answer")
+        if isinstance(value, dict) and value.get("object") == "chat.completion":
+            for choice in value.get("choices") or []:  # the schema requires it, llama-cpp-python omits it
+                if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+                    choice["message"].setdefault("refusal", None)
         return UpstreamReply(200, orjson.dumps(value), data=value)
 
     async def _stream(self, job: Job, include_usage: bool) -> UpstreamStream:
@@ -149,6 +159,8 @@ class LlamaCppBackend:
             try:
                 while kind_ == "chunk":
                     last = value
+                    if include_usage:  # every chunk but the usage one says "usage": null (OpenAI's rule)
+                        value = {**value, "usage": None}
                     yield b"data: " + orjson.dumps(value) + b"\n\n"
                     kind_, value = await self._relay_next(job, t.idle, deadline - loop.time())
                 if include_usage and isinstance(value, dict) and last:

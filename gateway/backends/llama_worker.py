@@ -79,12 +79,6 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=f"llama-{name}", daemon=True)
         self._thread.start()
 
-    @property
-    def admitted(self) -> int:
-        """Jobs running or waiting."""
-        with self._lock:
-            return self._admitted
-
     def submit(self, fn: Callable[[Job], Any]) -> Job:
         """Queue ``fn(job)`` to run on the worker thread; the job's channel belongs to the
         calling (running) event loop."""

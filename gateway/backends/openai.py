@@ -16,9 +16,12 @@ from gateway.backends.failures import failure_from_status
 from gateway.backends.transport import HttpTransport
 from gateway.config import BackendConfig
 from gateway.errors import BackendFailure
-from gateway.types import Zone
+from gateway.types import Endpoint, Zone
 
-PATHS = {"chat": "chat/completions", "completions": "completions", "embeddings": "embeddings"}
+PATHS = {"chat": "chat/completions", "completions": "completions", "embeddings": "embeddings",
+         "responses": "responses"}
+OPENAI_FORMATS: frozenset[Endpoint] = frozenset({"chat", "completions", "embeddings"})
+RESPONSES: frozenset[Endpoint] = frozenset({"responses"})
 # Response headers worth passing to the client.
 PASS_HEADERS = ("openai-processing-ms", "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
                 "retry-after")
@@ -39,9 +42,15 @@ class OpenAIBackend:
             else:
                 headers["authorization"] = f"Bearer {api_key}"
         self._http = HttpTransport(name, cfg, headers, transport)
+        # the Responses API only where the operator says the server has it (OpenAI itself)
+        self._speaks = OPENAI_FORMATS | RESPONSES if cfg.responses else OPENAI_FORMATS
+
+    @property
+    def speaks(self) -> frozenset[Endpoint]:
+        return self._speaks
 
     def url(self, call: UpstreamCall) -> tuple[str, dict[str, str]]:
-        path = PATHS.get(call.endpoint)
+        path = PATHS.get(call.endpoint) if call.endpoint in self._speaks else None
         if path is None:
             raise BackendFailure(f"backend {self.name} does not serve the {call.endpoint} endpoint",
                                  kind="unsupported", before_first_byte=True, status=400)

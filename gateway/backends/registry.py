@@ -1,9 +1,14 @@
-"""Build one adapter per configured backend, each behind its retry policy and circuit breaker."""
+"""Build one adapter per configured backend, each behind its retry policy and circuit breaker.
+
+:data:`FACTORIES` maps a backend ``type`` of the config to the function that builds its adapter;
+a new kind of backend is one entry here and one adapter module.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import httpx
 
@@ -14,27 +19,49 @@ from gateway.backends.openai import OpenAIBackend
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
 from gateway.config import BackendConfig, Config, Secrets
 from gateway.errors import BackendFailure
-from gateway.types import Zone
+from gateway.types import ENDPOINTS, Endpoint, Zone
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a factory gets: the backend's name and config, its API key, a transport a test
+    injects, and the config (to resolve relative paths)."""
+
+    name: str
+    cfg: BackendConfig
+    api_key: str | None
+    transport: httpx.AsyncBaseTransport | None
+    config: Config
+
+
+def _openai(b: Build) -> Backend:
+    return OpenAIBackend(b.name, b.cfg, b.api_key, b.transport)
+
+
+def _anthropic(b: Build) -> Backend:
+    return AnthropicBackend(b.name, b.cfg, b.api_key, b.transport)
+
+
+def _llama_cpp(b: Build) -> Backend:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return UnavailableBackend(b.name, b.cfg.zone, "llama-cpp-python is not installed: install the [local] extra")
+    assert b.cfg.model_path is not None
+    return LlamaCppBackend(b.name, b.cfg, b.config.resolve_path(b.cfg.model_path))
+
+
+FACTORIES: dict[str, Callable[[Build], Backend]] = {
+    "openai": _openai,
+    "anthropic": _anthropic,
+    "llama_cpp": _llama_cpp,
+}
 
 
 def build_backends(config: Config, secrets: Secrets,
                    transports: Mapping[str, httpx.AsyncBaseTransport]) -> dict[str, Backend]:
     backends: dict[str, Backend] = {}
     for name, cfg in config.backends.items():
-        key, transport = secrets.backend_keys.get(name), transports.get(name)
-        adapter: Backend
-        if cfg.type == "openai":
-            adapter = OpenAIBackend(name, cfg, key, transport)
-        elif cfg.type == "anthropic":
-            adapter = AnthropicBackend(name, cfg, key, transport)
-        elif importlib.util.find_spec("llama_cpp") is None:
-            backends[name] = UnavailableBackend(
-                name, cfg.zone, "llama-cpp-python is not installed: install the [local] extra")
-            continue
-        else:
-            assert cfg.model_path is not None
-            adapter = LlamaCppBackend(name, cfg, config.resolve_path(cfg.model_path))
-        backends[name] = resilient(adapter, cfg)
+        adapter = FACTORIES[cfg.type](Build(name, cfg, secrets.backend_keys.get(name), transports.get(name), config))
+        backends[name] = adapter if isinstance(adapter, UnavailableBackend) else resilient(adapter, cfg)
     return backends
 
 
@@ -54,9 +81,16 @@ class UnavailableBackend:
         self.zone: Zone = zone
         self._reason = reason
 
+    @property
+    def speaks(self) -> frozenset[Endpoint]:
+        return frozenset(ENDPOINTS)  # whatever it is asked, it answers "unavailable"
+
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream:
         raise BackendFailure(f"backend {self.name}: {self._reason}", kind="unavailable",
                              before_first_byte=True, status=503)
+
+    async def start(self) -> None:
+        return None
 
     async def aclose(self) -> None:
         return None

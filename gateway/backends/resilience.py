@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.types import Endpoint
 
 # Failures a retry on the same backend cannot fix.
 NO_RETRY_KINDS = frozenset({"unsupported", "unavailable", "circuit_open"})
@@ -130,30 +130,16 @@ class ResilientBackend:
         self.breaker = breaker
         self._sleep = sleep
         self._rand = rand
-        self.retries = 0  # retries made so far (for metrics)
 
     @property
-    def supports_native(self) -> bool:
-        return callable(getattr(self.inner, "send_native", None))
+    def speaks(self) -> frozenset[Endpoint]:
+        return self.inner.speaks
 
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream:
         return await self._run(lambda: self.inner.send(call))
 
-    async def send_native(self, body: Mapping[str, Any], stream: bool,
-                          headers: Mapping[str, str] | None = None) -> UpstreamReply | UpstreamStream:
-        """The inner backend's native Anthropic passthrough (see ``AnthropicBackend``)."""
-        native: Callable[..., Awaitable[UpstreamReply | UpstreamStream]] | None = getattr(
-            self.inner, "send_native", None)
-        if native is None:
-            raise BackendFailure(f"backend {self.name} does not speak the Anthropic Messages API",
-                                 kind="unsupported", before_first_byte=True, status=400)
-        return await self._run(lambda: native(body, stream, headers))
-
     async def start(self) -> None:
-        """Start the inner backend when it has a start-up step (an embedded model loads)."""
-        start: Callable[[], Awaitable[None]] | None = getattr(self.inner, "start", None)
-        if start is not None:
-            await start()
+        await self.inner.start()
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -176,7 +162,6 @@ class ResilientBackend:
                 delay = self.retry.delay(attempt, failure, self._rand)
                 if delay is None:
                     raise
-                self.retries += 1
                 await self._sleep(delay)
                 continue
             except BaseException:

@@ -88,7 +88,7 @@ class HttpTransport:
         await self.client.aclose()
 
 
-async def prime(name: str, chunks: AsyncGenerator[bytes, None], release: Callable[[], Awaitable[None]], *,
+async def prime(name: str, chunks: AsyncIterator[bytes], release: Callable[[], Awaitable[None]], *,
                 first_byte: float, status: int = 200,
                 headers: Mapping[str, str] | None = None) -> UpstreamStream:
     """Read the first non-empty chunk before handing the stream on, so that a stream that fails
@@ -97,7 +97,9 @@ async def prime(name: str, chunks: AsyncGenerator[bytes, None], release: Callabl
 
     async def aclose() -> None:
         try:
-            await chunks.aclose()
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
         finally:
             await release()
 

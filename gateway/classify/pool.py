@@ -43,7 +43,6 @@ class _Worker:
     proc: asyncio.subprocess.Process
     ready: bool = False
     alive: bool = True
-    busy: bool = False
 
     def kill(self) -> None:
         if self.alive:
@@ -225,7 +224,6 @@ class DetectorPool:
                 await self._work.wait()
                 continue
             batch.worker = worker
-            worker.busy = True
             try:
                 await _send(worker, list(batch.items))
                 reply = await _receive(worker)
@@ -237,7 +235,6 @@ class DetectorPool:
                 raise
             finally:
                 batch.worker = None
-                worker.busy = False
             if isinstance(reply, tuple):
                 _fail(batch, WorkerFailed(f"detection failed ({reply[1]})"))
             elif not batch.future.done():

@@ -67,9 +67,6 @@ class ClassifyService:
         ready = 1 if self._local is not None else 0
         return PoolStatus(workers=0, ready=ready, restarts=0)
 
-    def worker_pids(self) -> list[int]:
-        return self._pool.pids() if self._pool is not None else []
-
     async def start(self) -> None:
         """Load and warm the models (in every worker) before the first request."""
         if self._cfg.workers > 0:

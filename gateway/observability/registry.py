@@ -18,11 +18,10 @@ import tempfile
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 def multiprocess_dir(environ: Mapping[str, str]) -> str | None:

@@ -6,13 +6,13 @@ Reads signals and names targets; never computes or calls them (imports none of `
 * :func:`load_policy` / :func:`load_policy_text` -> :class:`Policy` (raise ``ConfigError``)
 * :func:`evaluate` (pure) -> :class:`Decision` (``to_explain()``, ``headers()``)
 * :func:`check_zone` / :func:`zone_allowed`: the zone invariant at every backend hop
-* :class:`PolicyStore`: current policy, ``reload()``, ``watch()``, ``install_sighup()``
+* :class:`PolicyStore`: current policy, ``reload()``, ``watch()``, ``reload_soon()``
 * :func:`run_policy_tests`: ``policies/tests/*.yaml``
 """
 
 from gateway.policy.compiled import Policy, Target
 from gateway.policy.decision import Decision
-from gateway.policy.evaluate import evaluate
+from gateway.policy.evaluate import evaluate, needs_semantics
 from gateway.policy.load import load_policy, load_policy_text
 from gateway.policy.store import PolicyStore, ReloadResult
 from gateway.policy.testcases import CaseResult, run_policy_tests, summary
@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "load_policy",
     "load_policy_text",
+    "needs_semantics",
     "run_policy_tests",
     "summary",
     "zone_allowed",

@@ -31,6 +31,7 @@ class Guard:
     id: str
     matches: Matcher
     deny_zones: frozenset[Zone]
+    semantic: bool = False  # its condition reads categories or complexity
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Route:
     target: Target | None  # None: ``requested`` (or a block)
     fallback: tuple[Target, ...]
     message: str | None
+    semantic: bool = False  # its condition reads categories or complexity
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,11 @@ class Policy:
     on_error: OnError
     min_score: float
     entity_types: frozenset[str] = frozenset()  # every type the policy names, groups expanded
+
+    @property
+    def semantic(self) -> bool:
+        """Does any rule read categories or complexity?"""
+        return any(g.semantic for g in self.guards) or any(r.semantic for r in self.routes)
 
     def __repr__(self) -> str:
         return (f"Policy(version={self.version!r}, source={self.source!r}, "

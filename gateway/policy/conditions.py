@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from gateway.policy.schema import ANY_TYPE, Condition, ContentCond, EntityCond, NumOps, StrOps
+from gateway.policy.schema import ANY_TYPE, CategoryCond, Condition, ContentCond, EntityCond, NumOps, ScoreOps, StrOps
 from gateway.request import GatewayRequest
-from gateway.signals import Signals
+from gateway.signals import SemanticState, Signals
 
 Tri = bool | None
 Matcher = Callable[["Facts"], Tri]
@@ -37,6 +37,9 @@ class Facts:
     prompt_tokens: int
     languages: frozenset[str]
     content: frozenset[str]
+    categories: Mapping[str, float]
+    complexity: float
+    semantic: SemanticState
 
     @classmethod
     def of(cls, signals: Signals, request: GatewayRequest) -> Facts:
@@ -51,6 +54,9 @@ class Facts:
             prompt_tokens=signals.prompt_tokens,
             languages=signals.languages,
             content=signals.content,
+            categories=signals.semantic.categories,
+            complexity=signals.semantic.complexity,
+            semantic=signals.semantic.state,
         )
 
 
@@ -82,6 +88,10 @@ def compile_condition(cond: Condition | None, groups: Mapping[str, frozenset[str
         parts.append(_languages(cond.language))
     if cond.content is not None:
         parts.append(_content(cond.content))
+    if cond.categories is not None:
+        parts.append(_categories(cond.categories))
+    if cond.complexity is not None:
+        parts.append(_complexity(cond.complexity))
     if cond.entities is not None:
         parts.append(_entities(cond.entities, groups, min_score))
     if cond.all_ is not None:
@@ -182,6 +192,53 @@ def _content(cond: ContentCond) -> Matcher:
     return match
 
 
+def _semantic_known(f: Facts) -> Tri:
+    """Semantic conditions: false when the signals were not needed (the decision cannot depend
+    on them), unknown when scoring failed (fail closed), else evaluated (None: go on)."""
+    if f.semantic == "ok":
+        return None
+    return None if f.semantic == "failed" else False
+
+
+def _categories(cond: CategoryCond) -> Matcher:
+    threshold = cond.min_score
+    any_of = None if cond.any_ is None or ANY_TYPE in cond.any_ else frozenset(cond.any_)
+    none_of = None if cond.none is None or ANY_TYPE in cond.none else frozenset(cond.none)
+    all_of = frozenset(cond.all_ or ())
+
+    def flagged(f: Facts, among: frozenset[str] | None) -> bool:
+        return any(s >= threshold and (among is None or c in among) for c, s in f.categories.items())
+
+    def match(f: Facts) -> Tri:
+        if f.semantic != "ok":
+            return _semantic_known(f)
+        if cond.any_ is not None and not flagged(f, any_of):
+            return False
+        if cond.none is not None and flagged(f, none_of):
+            return False
+        return all(f.categories.get(c, 0.0) >= threshold for c in all_of)
+    return match
+
+
+def _complexity(ops: ScoreOps) -> Matcher:
+    lo, hi = ops.gte, ops.lte
+
+    def match(f: Facts) -> Tri:
+        if f.semantic != "ok":
+            return _semantic_known(f)
+        return (lo is None or f.complexity >= lo) and (hi is None or f.complexity <= hi)
+    return match
+
+
+def mentions_semantics(cond: Condition | None) -> bool:
+    """Does the condition read categories or complexity anywhere?"""
+    if cond is None:
+        return False
+    if cond.categories is not None or cond.complexity is not None:
+        return True
+    return any(mentions_semantics(c) for c in (*(cond.all_ or ()), *(cond.any_ or ()), cond.not_))
+
+
 def _number(ops: NumOps) -> Matcher:
     eq, lo, hi = ops.eq, ops.gte, ops.lte
     allowed = frozenset(ops.in_) if ops.in_ is not None else None
@@ -235,8 +292,8 @@ def always_true(cond: Condition | None) -> bool:
     """Conservative: True only when the condition holds for every request and every signal."""
     if cond is None:
         return True
-    leaves = (cond.entities, cond.content, cond.model, cond.team, cond.key, cond.header, cond.endpoint,
-              cond.prompt_tokens, cond.language)
+    leaves = (cond.entities, cond.content, cond.categories, cond.complexity, cond.model, cond.team, cond.key,
+              cond.header, cond.endpoint, cond.prompt_tokens, cond.language)
     if any(leaf is not None for leaf in leaves):
         return False
     if cond.all_ is not None and not all(always_true(c) for c in cond.all_):

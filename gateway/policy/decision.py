@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gateway.signals import NOT_NEEDED, Semantic
 from gateway.types import Zone
 
 Action = Literal["route", "block", "refuse"]
@@ -43,6 +44,7 @@ class Decision:
     classify_failed: bool = False
     policy_version: str = ""
     content: tuple[str, ...] = ()  # content kinds that cannot be read as text, sorted
+    semantic: Semantic = NOT_NEEDED  # categories and complexity, when the policy needed them
 
     def to_explain(self) -> dict[str, object]:
         """The JSON body of ``POST /v1/gateway/explain`` (and ``gateway explain``)."""
@@ -56,6 +58,9 @@ class Decision:
             "skipped": [{"route": r, "reason": why} for r, why in self.skipped],
             "entities": dict(sorted(self.entities.items())),
             "content": list(self.content),
+            "categories": {c: round(s, 3) for c, s in sorted(self.semantic.categories.items())},
+            "complexity": round(self.semantic.complexity, 3) if self.semantic.state == "ok" else None,
+            "semantic": self.semantic.state,
             "policy_version": self.policy_version,
             "fallbacks": list(self.fallbacks),
             "denied_zones": sorted(self.denied_zones),
@@ -76,4 +81,5 @@ class Decision:
             "x-gateway-zone": self.zone or "",
             "x-gateway-entities": self.entities_header(),
             "x-gateway-content": ",".join(self.content),
+            "x-gateway-categories": ",".join(self.semantic.flagged()),
         }

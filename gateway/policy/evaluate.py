@@ -39,6 +39,30 @@ def denials(policy: Policy, facts: Facts) -> tuple[tuple[str, ...], tuple[tuple[
     return tuple(matched), tuple(denied)
 
 
+def needs_semantics(policy: Policy, signals: Signals, request: GatewayRequest) -> bool:
+    """Could the decision depend on categories or complexity? ``signals`` are those without
+    them. Not when every rule that reads them denies only zones other guards already deny, or
+    routes into such a zone: a request that a guard already keeps local does not pay for them."""
+    if not policy.semantic:
+        return False
+    facts = Facts.of(signals, request)
+    denied: set[Zone] = set()
+    for guard in policy.guards:
+        if not guard.semantic and guard.matches(facts) is not False:
+            denied |= guard.deny_zones
+    if any(g.semantic and not g.deny_zones <= denied for g in policy.guards):
+        return True
+    for route in policy.routes:
+        if not route.semantic:
+            continue
+        if route.action == "block":
+            return True
+        target = route.target if route.target is not None else policy.models.get(request.model)
+        if target is not None and target.zone not in denied:
+            return True
+    return False
+
+
 def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decision:
     facts = Facts.of(signals, request)
     guards, denied_pairs = denials(policy, facts)
@@ -47,7 +71,7 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
     for e in signals.entities:
         if e.score >= policy.min_score:
             entities[e.type] = entities.get(e.type, 0) + 1
-    failed = signals.classify_failed
+    failed = signals.classify_failed or signals.semantic.state == "failed"
 
     def decide(route: str, action: Action, target: Target | None, *, skipped: list[tuple[str, str]],
                fallbacks: tuple[Target, ...] = (), message: str | None = None) -> Decision:
@@ -61,6 +85,7 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
             fallback_backends={t.model: (t.backend, t.zone) for t in fallbacks},
             entities=entities, message=message, classify_failed=failed,
             policy_version=policy.version, content=tuple(sorted(signals.content)),
+            semantic=signals.semantic,
         )
 
     if failed and policy.on_error == "block":

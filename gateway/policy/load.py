@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from gateway.config import Config
 from gateway.errors import ConfigError, ConfigProblem
 from gateway.policy.compiled import Guard, Policy, Route, Target
-from gateway.policy.conditions import always_true, compile_condition
+from gateway.policy.conditions import always_true, compile_condition, mentions_semantics
 from gateway.policy.entities import KNOWN_ENTITY_TYPES, custom_types
 from gateway.policy.schema import (
     ANY_TYPE,
@@ -93,6 +93,8 @@ _ALLOWED_UNDER = {
     "model": _STR_OPS, "team": _STR_OPS, "key": _STR_OPS, "endpoint": _STR_OPS, "language": _STR_OPS,
     "entities": "any, all, none, min_score, min_count",
     "content": "any, none",
+    "categories": "any, all, none, min_score",
+    "complexity": "gte, lte",
 }
 
 
@@ -238,7 +240,8 @@ def _lint(spec: PolicySpec, config: Config, lm: LineMap) -> list[ConfigProblem]:
 def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
     models = {name: Target(name, m.backend, config.zone_of_model(name)) for name, m in config.models.items()}
     groups = {name: frozenset(members) for name, members in spec.groups.items()}
-    guards = tuple(Guard(g.id, compile_condition(g.when, groups, spec.min_score), frozenset(g.deny_zones))
+    guards = tuple(Guard(g.id, compile_condition(g.when, groups, spec.min_score), frozenset(g.deny_zones),
+                         mentions_semantics(g.when))
                    for g in spec.guards)
     routes = tuple(
         Route(
@@ -249,6 +252,7 @@ def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
             fallback=tuple(models[fb] for fb in r.fallback),
             message=(r.message or f"Request blocked by policy route '{r.id}'.")
             if r.action == "block" else None,
+            semantic=mentions_semantics(r.when),
         )
         for r in spec.routes
     )

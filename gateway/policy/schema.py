@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.types import ContentKind, Zone
+from gateway.types import Category, ContentKind, Zone
 
 # Route ids the engine itself uses in decisions.
 RESERVED_IDS = frozenset({"default", "classification-failed"})
@@ -144,12 +144,44 @@ class ContentCond(_Strict):
         return self
 
 
+class CategoryCond(_Strict):
+    """``any``/``all``/``none`` of the confidential categories (``financial``, ``health``,
+    ``legal``, ``hr``, ``source_code``, ``trade_secret``, ``security``; ``*`` = any), each
+    counted when its score is at least ``min_score`` (default 0.5)."""
+
+    any_: list[Category | Literal["*"]] | None = Field(None, alias="any", min_length=1)
+    all_: list[Category] | None = Field(None, alias="all", min_length=1)
+    none: list[Category | Literal["*"]] | None = Field(None, min_length=1)
+    min_score: float = Field(0.5, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CategoryCond:
+        if self.any_ is None and self.all_ is None and self.none is None:
+            raise ValueError("needs at least one of any, all, none (use any: ['*'] for any category)")
+        return self
+
+
+class ScoreOps(_Strict):
+    """Operators on a score in 0..1 (complexity)."""
+
+    gte: float | None = Field(None, ge=0.0, le=1.0)
+    lte: float | None = Field(None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ScoreOps:
+        if self.gte is None and self.lte is None:
+            raise ValueError("needs an operator: gte or lte")
+        return self
+
+
 class Condition(_Strict):
     all_: list[Condition] | None = Field(None, alias="all")
     any_: list[Condition] | None = Field(None, alias="any")
     not_: Condition | None = Field(None, alias="not")
     entities: EntityCond | None = None
     content: ContentCond | None = None
+    categories: CategoryCond | None = None
+    complexity: ScoreOps | None = None
     model: StrOps | None = None
     team: StrOps | None = None
     key: StrOps | None = None
@@ -213,5 +245,6 @@ KNOWN_KEYS = frozenset({
     "version", "description", "default", "min_score", "entity_types", "groups", "guards", "routes",
     "id", "when", "deny_zones", "action", "to", "fallback", "message",
     "all", "any", "not", "none", "entities", "model", "team", "key", "header", "endpoint",
-    "prompt_tokens", "language", "content", "eq", "in", "not_in", "gte", "lte", "matches", "min_count",
+    "prompt_tokens", "language", "content", "categories", "complexity", "eq", "in", "not_in", "gte", "lte",
+    "matches", "min_count",
 })

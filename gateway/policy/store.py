@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -171,11 +170,8 @@ class PolicyStore:
             elif loop.time() - stable_since >= settle:
                 return
 
-    def install_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Reload at once on SIGHUP."""
-        loop.add_signal_handler(signal.SIGHUP, self._on_sighup, loop)
-
-    def _on_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
+    def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start a reload now, off the caller's path (what SIGHUP does)."""
         task = loop.create_task(self.areload())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

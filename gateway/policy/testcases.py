@@ -13,7 +13,8 @@ A file names the policy it tests (a path relative to the test file) and lists ca
 
 ``signals`` are bare detector output: ``entities`` maps a type to a score (a float), a count (an
 int, each at score 1.0) or ``{score, count}``, or is a list of types; plus ``classify_failed``,
-``prompt_tokens``, ``language``, ``content`` (kinds that cannot be read as text) and the request
+``prompt_tokens``, ``language``, ``content`` (kinds that cannot be read as text), ``categories``
+(``{name: score}``) and ``complexity`` (the semantic model's scores; ``semantic_failed``), and the request
 facts ``model`` (default ``auto``), ``endpoint`` (default ``chat``), ``team``, ``key``,
 ``headers``. A ``request`` case runs the classifier the caller injects; without one it is
 reported as an error, never as passed.
@@ -40,8 +41,8 @@ from gateway.policy.decision import Decision
 from gateway.policy.evaluate import evaluate
 from gateway.policy.load import load_policy
 from gateway.request import GatewayRequest
-from gateway.signals import Entity, Signals
-from gateway.types import ContentKind, Endpoint
+from gateway.signals import FAILED, NOT_NEEDED, Entity, Semantic, Signals
+from gateway.types import Category, ContentKind, Endpoint
 from gateway.yamlsrc import load_yaml_file, problems_from_validation
 
 Classify = Callable[[GatewayRequest], Signals]
@@ -63,6 +64,9 @@ class SignalsSpec(_Strict):
     prompt_tokens: int = Field(0, ge=0)
     language: str | list[str] = []
     content: list[ContentKind] = []
+    categories: dict[Category, float] = {}  # semantic scores; with complexity: the model's output
+    complexity: float | None = Field(None, ge=0.0, le=1.0)
+    semantic_failed: bool = False
     model: str = "auto"
     endpoint: Endpoint = "chat"
     team: str | None = None
@@ -230,8 +234,11 @@ def _from_signals(s: SignalsSpec) -> tuple[Signals, GatewayRequest]:
             score, count = value, 1
         entities.extend(Entity(type_, score, 0, 0, 0, 0) for _ in range(count))
     langs = [s.language] if isinstance(s.language, str) else s.language
+    semantic = FAILED if s.semantic_failed else (
+        Semantic({str(c): v for c, v in s.categories.items()}, s.complexity or 0.0)
+        if s.categories or s.complexity is not None else NOT_NEEDED)
     signals = Signals(tuple(entities), s.classify_failed, s.prompt_tokens, frozenset(langs),
-                      content=frozenset(s.content))
+                      content=frozenset(s.content), semantic=semantic)
     headers = {k.lower(): v for k, v in s.headers.items()}
     request = GatewayRequest(endpoint=s.endpoint, body={}, model=s.model, stream=False,
                              request_id="policy-test", headers=headers, key_id=s.key, team=s.team)

@@ -1,7 +1,18 @@
 import pytest
 
-from gateway.api.body import parse_json, validate
+from gateway.api.body import parse_json
+from gateway.api.ingress import ingresses
 from gateway.errors import BadRequest
+
+INGRESS = ingresses()
+
+
+def test_deep_nesting_is_refused() -> None:
+    deep = b"[" * 70 + b"]" * 70
+    with pytest.raises(BadRequest) as info:
+        parse_json(b'{"model": "m", "x": ' + deep + b"}")
+    assert "nested" in info.value.message
+    assert parse_json(b'{"a": ' + b"[" * 60 + b"]" * 60 + b"}")
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b'{"model": "x",', b"[1, 2]", b"nul", "\"\xff\"".encode("latin1")])
@@ -30,15 +41,22 @@ def test_json_error_does_not_echo_content() -> None:
 ])
 def test_chat_field_errors_name_the_param(body: dict, param: str) -> None:
     with pytest.raises(BadRequest) as info:
-        validate("chat", body)
+        INGRESS["chat"].validate(body)
     assert info.value.param == param
 
 
 def test_valid_bodies() -> None:
-    assert validate("chat", {"model": "m", "messages": [{"role": "user"}], "stream": True}) == ("m", True)
-    assert validate("completions", {"model": "m", "prompt": ["a"]}) == ("m", False)
-    assert validate("embeddings", {"model": "m", "input": "a", "stream": None}) == ("m", False)
+    assert INGRESS["chat"].validate({"model": "m", "messages": [{"role": "user"}], "stream": True}) == ("m", True)
+    assert INGRESS["completions"].validate({"model": "m", "prompt": ["a"]}) == ("m", False)
+    assert INGRESS["embeddings"].validate({"model": "m", "input": "a", "stream": None}) == ("m", False)
+    assert INGRESS["responses"].validate({"model": "m", "input": "hi", "stream": True}) == ("m", True)
     with pytest.raises(BadRequest):
-        validate("embeddings", {"model": "m", "input": "a", "stream": True})
+        INGRESS["embeddings"].validate({"model": "m", "input": "a", "stream": True})
     with pytest.raises(BadRequest):
-        validate("messages", {"model": "m", "messages": [{"role": "user", "content": "x"}]})
+        INGRESS["messages"].validate({"model": "m", "messages": [{"role": "user", "content": "x"}]})
+    with pytest.raises(BadRequest) as info:
+        INGRESS["responses"].validate({"model": "m", "input": "hi", "previous_response_id": "resp_1"})
+    assert info.value.param == "previous_response_id"
+    with pytest.raises(BadRequest) as info:
+        INGRESS["responses"].validate({"model": "m", "input": []})
+    assert info.value.param == "input"

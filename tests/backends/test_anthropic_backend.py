@@ -16,8 +16,10 @@ from gateway.backends.anthropic import AnthropicBackend
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.config import BackendConfig, Timeouts
 from gateway.errors import BackendFailure, StreamBroken
+from gateway.types import Endpoint
 from gateway.wire import AnthropicToOpenAIStream
 from gateway.wire.sse import DONE, SSEParser, format_json_event
+from tests.backends.via import via
 from tests.fakes.anthropic_server import error_body, sse, stream_events
 
 SECRET = "Ivan Petrov 4276 1600 0000 0000"  # stands for prompt text: must never surface in errors
@@ -88,7 +90,7 @@ def expected_openai_sse(out: bytes, message: dict[str, Any], include_usage: bool
 
 async def test_request_translated_on_the_wire_with_anthropic_headers() -> None:
     b, seen = backend(lambda r: httpx.Response(200, json=MESSAGE, headers={"request-id": "req_1"}))
-    reply = await b.send(UpstreamCall("chat", CHAT, False, {"openai-organization": "org"}))
+    reply = await via("chat", b, CHAT, False, {"openai-organization": "org"})
     req = seen[0]
     assert str(req.url) == "http://up.test/v1/messages"
     assert req.headers["x-api-key"] == "sk-ant" and req.headers["anthropic-version"] == "2023-06-01"
@@ -110,13 +112,13 @@ async def test_base_url_ending_in_v1_is_not_doubled() -> None:
     conf = BackendConfig(type="anthropic", zone="cloud", base_url="http://up.test/v1/")
     b = AnthropicBackend("c", conf, None, httpx.MockTransport(
         lambda r: seen.append(r) or httpx.Response(200, json=MESSAGE)))  # type: ignore[func-returns-value]
-    await b.send(UpstreamCall("chat", CHAT, False))
+    await via("chat", b, CHAT, False)
     assert str(seen[0].url) == "http://up.test/v1/messages" and "x-api-key" not in seen[0].headers
 
 
 async def test_tool_use_answer_becomes_tool_calls() -> None:
     b, _ = backend(lambda r: httpx.Response(200, json=TOOL_MESSAGE))
-    reply = await b.send(UpstreamCall("chat", CHAT, False))
+    reply = await via("chat", b, CHAT, False)
     assert isinstance(reply, UpstreamReply)
     choice = ChatCompletion.model_validate_json(reply.body).choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.tool_calls is not None
@@ -130,7 +132,7 @@ async def test_stream_translates_to_byte_exact_openai_sse(include_usage: bool, s
     pieces = [raw[i:i + split] for i in range(0, len(raw), split)] if split else events_bytes(TOOL_MESSAGE)
     b, seen = backend(sse_reply(pieces))
     body = {**CHAT, "stream": True, "stream_options": {"include_usage": include_usage}}
-    out = await collect(await b.send(UpstreamCall("chat", body, True)))
+    out = await collect(await via("chat", b, body, True))
     assert orjson.loads(seen[0].content)["stream"] is True
     assert out == expected_openai_sse(out, TOOL_MESSAGE, include_usage)
     chunks = [ChatCompletionChunk.model_validate(e.json()) for e in SSEParser().feed(out) if e.data != "[DONE]"]
@@ -139,14 +141,14 @@ async def test_stream_translates_to_byte_exact_openai_sse(include_usage: bool, s
 
 async def test_stream_stops_at_message_stop_without_waiting_for_the_end() -> None:
     b, _ = backend(sse_reply(events_bytes(MESSAGE), end="stall"), idle=5)
-    out = await asyncio.wait_for(collect(await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))), 2)
+    out = await asyncio.wait_for(collect(await via("chat", b, {**CHAT, "stream": True}, True)), 2)
     assert out.endswith(b"data: [DONE]\n\n")
 
 
 @pytest.mark.parametrize("end,kind", [("cut", "protocol"), ("stall", "timeout"), ("ok", "truncated")])
 async def test_stream_broken_after_start(end: str, kind: str) -> None:
     b, _ = backend(sse_reply(events_bytes(MESSAGE)[:5], end=end), idle=0.05)
-    stream = await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))
+    stream = await via("chat", b, {**CHAT, "stream": True}, True)
     with pytest.raises(StreamBroken) as info:
         await collect(stream)
     assert info.value.kind == kind
@@ -155,7 +157,7 @@ async def test_stream_broken_after_start(end: str, kind: str) -> None:
 async def test_error_event_mid_stream_is_stream_broken_without_upstream_text() -> None:
     err = sse(error_body("overloaded_error", f"Overloaded while reading {SECRET}"))
     b, _ = backend(sse_reply([*events_bytes(MESSAGE)[:5], err]))
-    stream = await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))
+    stream = await via("chat", b, {**CHAT, "stream": True}, True)
     with pytest.raises(StreamBroken) as info:
         await collect(stream)
     assert info.value.kind == "stream_error" and "overloaded_error" in info.value.message
@@ -171,14 +173,14 @@ async def test_error_event_mid_stream_is_stream_broken_without_upstream_text() -
 async def test_stream_that_fails_at_once_is_a_failure_before_the_first_byte(pieces: list[bytes], kind: str) -> None:
     b, _ = backend(sse_reply(pieces))
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))
+        await via("chat", b, {**CHAT, "stream": True}, True)
     assert (info.value.kind, info.value.status, info.value.retryable) == (kind, 502, True)
 
 
 async def test_first_event_timeout() -> None:
     b, _ = backend(sse_reply([b": ping\n\n"], end="stall"), first_byte=0.05)
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))
+        await via("chat", b, {**CHAT, "stream": True}, True)
     assert (info.value.kind, info.value.status) == ("timeout", 504)
 
 
@@ -191,7 +193,7 @@ async def test_status_mapping(status: int, kind: str, expect: int, retryable: bo
     body = error_body(kind, f"problem with {SECRET}")
     b, _ = backend(lambda r: httpx.Response(status, json=body, headers={"retry-after": "3"}))
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", CHAT, False))
+        await via("chat", b, CHAT, False)
     f = info.value
     assert (f.status, f.retryable, f.before_first_byte) == (expect, retryable, True)
     assert SECRET not in f.message and SECRET not in orjson.dumps(f.body).decode()
@@ -210,14 +212,14 @@ async def test_status_mapping(status: int, kind: str, expect: int, retryable: bo
 async def test_garbage_is_a_protocol_or_status_failure(response: httpx.Response) -> None:
     b, _ = backend(lambda r: response)
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", CHAT, False))
+        await via("chat", b, CHAT, False)
     assert info.value.status == 502 and info.value.body is None
 
 
 async def test_stream_request_answered_without_a_stream() -> None:
     b, _ = backend(lambda r: httpx.Response(200, json=MESSAGE))
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True))
+        await via("chat", b, {**CHAT, "stream": True}, True)
     assert info.value.kind == "protocol"
 
 
@@ -227,7 +229,7 @@ async def test_connection_refused_and_hang() -> None:
 
     b, _ = backend(refuse)
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", CHAT, False))
+        await via("chat", b, CHAT, False)
     assert (info.value.kind, info.value.status, info.value.retryable) == ("connect", 502, True)
 
     class Hang(httpx.AsyncBaseTransport):
@@ -238,23 +240,27 @@ async def test_connection_refused_and_hang() -> None:
     conf = BackendConfig(type="anthropic", zone="cloud", base_url="http://up.test",
                          timeout=Timeouts(first_byte=0.05))
     with pytest.raises(BackendFailure) as info:
-        await AnthropicBackend("c", conf, None, Hang()).send(UpstreamCall("chat", CHAT, False))
+        await via("chat", AnthropicBackend("c", conf, None, Hang()), CHAT, False)
     assert (info.value.kind, info.value.status) == ("timeout", 504)
 
 
 async def test_total_timeout_reading_the_body() -> None:
     b, _ = backend(lambda r: httpx.Response(200, stream=Body([b"{"], end="stall")), total=0.05)
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", CHAT, False))
+        await via("chat", b, CHAT, False)
     assert (info.value.kind, info.value.status) == ("timeout", 504)
 
 
-@pytest.mark.parametrize("call", [
-    UpstreamCall("embeddings", {"model": "m", "input": "x"}, False),
-    UpstreamCall("chat", {**CHAT, "n": 2}, False),
+@pytest.mark.parametrize(("endpoint", "body"), [
+    ("embeddings", {"model": "m", "input": "x"}),
+    ("completions", {"model": "m", "prompt": "x"}),
+    ("chat", {**CHAT, "n": 2}),
 ])
-async def test_unsupported_requests_fail_before_any_network(call: UpstreamCall) -> None:
+async def test_unsupported_requests_fail_before_any_network(endpoint: Endpoint, body: dict[str, Any]) -> None:
     b, seen = backend(lambda r: httpx.Response(200, json=MESSAGE))
     with pytest.raises(BackendFailure) as info:
-        await b.send(call)
+        await via(endpoint, b, body, False)
     assert (info.value.kind, info.value.status, info.value.retryable, seen) == ("unsupported", 400, False, [])
+    with pytest.raises(BackendFailure) as info:
+        await b.send(UpstreamCall("chat", CHAT, False))  # the adapter speaks Messages only
+    assert info.value.kind == "unsupported" and seen == []

@@ -15,11 +15,12 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import TypeAdapter
 
 from gateway.backends.anthropic import AnthropicBackend
-from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
 from gateway.config import BackendConfig, Timeouts
 from gateway.errors import BackendFailure, StreamBroken
 from gateway.wire.sse import SSEParser
+from tests.backends.via import via
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.common import Mode
 from tests.fakes.server import serve, unused_url
@@ -54,7 +55,7 @@ async def drain(result: UpstreamReply | UpstreamStream) -> bytes:
 
 async def test_chat_round_trip(fake: FakeAnthropic) -> None:
     b = make(fake.base_url)
-    reply = await b.send(UpstreamCall("chat", CHAT, False))
+    reply = await via("chat", b, CHAT, False)
     await b.aclose()
     assert isinstance(reply, UpstreamReply)
     completion = ChatCompletion.model_validate_json(reply.body)
@@ -65,7 +66,7 @@ async def test_chat_round_trip(fake: FakeAnthropic) -> None:
 async def test_stream_with_tool_use_is_valid_openai(fake: FakeAnthropic) -> None:
     b = make(fake.base_url)
     body = {**CHAT, "tools": TOOLS, "stream": True, "stream_options": {"include_usage": True}}
-    out = await drain(await b.send(UpstreamCall("chat", body, True)))
+    out = await drain(await via("chat", b, body, True))
     await b.aclose()
     state: ChatCompletionStreamState[Any] = ChatCompletionStreamState()
     events = SSEParser().feed(out)
@@ -82,13 +83,13 @@ async def test_stream_with_tool_use_is_valid_openai(fake: FakeAnthropic) -> None
 
 async def test_native_passthrough_relays_anthropic_bytes(fake: FakeAnthropic) -> None:
     b = make(fake.base_url)
-    reply = await b.send_native(NATIVE, False, {"anthropic-beta": "x-2025", "authorization": "Bearer client"})
+    reply = await via("messages", b, NATIVE, False, {"anthropic-beta": "x-2025", "authorization": "Bearer client"})
     assert isinstance(reply, UpstreamReply)
     assert Message.model_validate_json(reply.body).content[0].type == "text"
     assert fake.last.body == NATIVE and fake.last.headers["anthropic-beta"] == "x-2025"
     assert fake.last.headers.get("authorization") is None
-    out = await drain(await b.send_native({**NATIVE, "tools": [{"name": "t", "input_schema": {"type": "object"}}]},
-                                          True))
+    out = await drain(await via("messages", b, {**NATIVE, "tools": [{"name": "t", "input_schema": {"type": "object"}}]},
+                                True))
     await b.aclose()
     assert fake.last.body["stream"] is True
     adapter: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
@@ -113,7 +114,7 @@ async def test_failures_before_the_first_byte(fake: FakeAnthropic, mode: Mode, k
     fake.mode = mode
     b = make(fake.base_url, first_byte=0.3)
     with pytest.raises(BackendFailure) as info:
-        await b.send(UpstreamCall("chat", {**CHAT, "stream": stream}, stream))
+        await via("chat", b, {**CHAT, "stream": stream}, stream)
     await b.aclose()
     f = info.value
     assert (f.kind, f.status, f.retryable, f.before_first_byte) == (kind, status, True, True)
@@ -124,10 +125,10 @@ async def test_failures_before_the_first_byte(fake: FakeAnthropic, mode: Mode, k
 
 async def test_refused_credentials_and_connection(fake: FakeAnthropic) -> None:
     with pytest.raises(BackendFailure) as info:
-        await make(fake.base_url, key="wrong").send(UpstreamCall("chat", CHAT, False))
+        await via("chat", make(fake.base_url, key="wrong"), CHAT, False)
     assert info.value.status == 502 and "refused the gateway's credentials" in info.value.message
     with pytest.raises(BackendFailure) as info:
-        await make(unused_url()).send(UpstreamCall("chat", CHAT, False))
+        await via("chat", make(unused_url()), CHAT, False)
     assert (info.value.kind, info.value.status) == ("connect", 502)
 
 
@@ -139,8 +140,8 @@ async def test_refused_credentials_and_connection(fake: FakeAnthropic) -> None:
 async def test_streams_that_break_after_starting(fake: FakeAnthropic, mode: Mode, kind: str, native: bool) -> None:
     fake.mode, fake.chunk_delay = mode, 0.01
     b = make(fake.base_url, idle=0.3)
-    result = (await b.send_native(NATIVE, True) if native
-              else await b.send(UpstreamCall("chat", {**CHAT, "stream": True}, True)))
+    result = (await via("messages", b, NATIVE, True) if native
+              else await via("chat", b, {**CHAT, "stream": True}, True))
     with pytest.raises(StreamBroken) as info:
         await drain(result)
     await b.aclose()
@@ -155,6 +156,6 @@ async def test_resilient_backend_retries_then_serves(fake: FakeAnthropic) -> Non
         waits.append(seconds)
 
     b = ResilientBackend(make(fake.base_url), RetryPolicy(attempts=2), CircuitBreaker(), sleep=sleep)
-    reply = await b.send(UpstreamCall("chat", CHAT, False))
+    reply = await via("chat", b, CHAT, False)
     await b.aclose()
     assert isinstance(reply, UpstreamReply) and len(fake.requests) == 2 and len(waits) == 1

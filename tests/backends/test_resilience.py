@@ -14,7 +14,7 @@ from gateway.backends.registry import build_backends
 from gateway.backends.resilience import BreakerState, CircuitBreaker, ResilientBackend, RetryPolicy
 from gateway.config import BackendConfig, Config, Secrets
 from gateway.errors import BackendFailure, StreamBroken
-from gateway.types import Zone
+from gateway.types import Endpoint, Zone
 
 CALL = UpstreamCall("chat", {"model": "m", "messages": [{"role": "user", "content": "hi"}]}, False)
 
@@ -37,10 +37,15 @@ class Scripted:
 
     name = "up"
     zone: Zone = "cloud"
+    speaks: frozenset[Endpoint] = frozenset({"chat"})
 
     def __init__(self, *script: Any) -> None:
         self.script = list(script)
         self.calls = 0
+        self.started = False
+
+    async def start(self) -> None:
+        self.started = True
 
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream:
         self.calls += 1
@@ -146,7 +151,7 @@ async def test_retries_the_same_backend_then_succeeds() -> None:
     b, waits = wrap(inner, RetryPolicy(attempts=3, backoff=0.2))
     reply = await b.send(CALL)
     assert isinstance(reply, UpstreamReply) and inner.calls == 3
-    assert waits == [pytest.approx(0.15), 1.5] and b.retries == 2
+    assert waits == [pytest.approx(0.15), 1.5]
     assert (b.name, b.zone) == ("up", "cloud")
 
 
@@ -243,11 +248,12 @@ async def test_stream_broken_after_start_counts_against_health() -> None:
     assert b.breaker.state is BreakerState.OPEN
 
 
-async def test_send_native_needs_a_native_backend() -> None:
-    b, _ = wrap(Scripted())
-    with pytest.raises(BackendFailure) as info:
-        await b.send_native({"model": "m"}, False)
-    assert (info.value.kind, info.value.status) == ("unsupported", 400) and not b.supports_native
+async def test_capabilities_and_start_are_the_inner_backends() -> None:
+    inner = Scripted()
+    b, _ = wrap(inner)
+    assert b.speaks == {"chat"}
+    await b.start()
+    assert inner.started
 
 
 def test_registry_wraps_adapters_with_configured_policies() -> None:
@@ -264,8 +270,8 @@ def test_registry_wraps_adapters_with_configured_policies() -> None:
     a, o = backends["a"], backends["o"]
     assert isinstance(a, ResilientBackend) and isinstance(o, ResilientBackend)
     assert a.retry == RetryPolicy(attempts=4, backoff=0.5, max_backoff=2.0, max_retry_after=5.0)
-    assert (a.breaker.failures, a.breaker.cooldown, a.supports_native) == (2, 7, True)
-    assert o.retry == RetryPolicy() and not o.supports_native and o.zone == "local"
+    assert (a.breaker.failures, a.breaker.cooldown, a.speaks) == (2, 7, {"messages"})
+    assert o.retry == RetryPolicy() and o.speaks == {"chat", "completions", "embeddings"} and o.zone == "local"
     llama = backends["l"]  # the embedded model, behind the same policies (or unavailable without the extra)
     if importlib.util.find_spec("llama_cpp") is not None:
         assert isinstance(llama, ResilientBackend) and type(llama.inner).__name__ == "LlamaCppBackend"

@@ -30,7 +30,10 @@ def test_ogrn() -> None:
 
 
 def test_bank_account_with_bik() -> None:
-    assert checksums.bank_account("40702810400000000001", "044525225") or True  # exercised below
+    # Sberbank's published correspondent account and BIK (the "0" + BIK digits 5-6 form of the key)
+    assert checksums.bank_account("30101810400000000225", "044525225")
+    assert not checksums.bank_account("30101810400000000226", "044525225")
+    assert not checksums.bank_account("40702810400000000001", "044525225")
     good = next(a for a in (f"4070281040000000{n:04d}" for n in range(10000))
                 if checksums.bank_account(a, "044525225"))
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)

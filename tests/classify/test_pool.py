@@ -13,10 +13,12 @@ from gateway.classify.pool import DetectorPool, WorkerFailed
 from gateway.classify.service import ClassifyService
 from gateway.config import ClassifierConfig
 from gateway.outbound import outbound
+from tests.fakes.server import child_pids
 
 pytestmark = pytest.mark.e2e
 
 CFG = ClassifierConfig(workers=1)
+WORKER = "gateway.classify.workerproc"
 
 
 async def wait_for(condition: object, seconds: float) -> None:
@@ -76,7 +78,7 @@ async def test_one_huge_request_does_not_hold_the_queue(pool: DetectorPool) -> N
 async def test_service_with_process_workers_stops_cleanly() -> None:
     svc = ClassifyService(ClassifierConfig(workers=2))
     await svc.start()
-    pids = svc.worker_pids()
+    pids = child_pids(os.getpid(), WORKER)
     assert len(pids) == 2
     try:
         signals = await asyncio.gather(*(svc.classify(outbound("chat", {"messages": [

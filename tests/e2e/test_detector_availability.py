@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.server import free_port, running_process
+from tests.fakes.server import child_pids, free_port, running_process
 
 pytestmark = pytest.mark.e2e
 
@@ -27,16 +27,7 @@ HARMLESS = "How do I reverse a list in Python without changing the original? Ver
 
 
 def children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
+    return child_pids(pid, "gateway.classify.workerproc")
 
 
 @pytest.fixture

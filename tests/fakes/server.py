@@ -115,3 +115,20 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, describe
         if time.monotonic() > deadline:
             raise RuntimeError(f"not ready in {timeout:g} s: {describe()}")
         time.sleep(0.2)
+
+
+def child_pids(pid: int, command_contains: str | None = None) -> list[int]:
+    """The live (not zombie) child processes of ``pid``, from /proc; only those whose command
+    line contains ``command_contains`` when given."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and (command_contains is None or command_contains in cmdline):
+            out.append(int(entry.name))
+    return out

@@ -4,14 +4,22 @@ text, no PII value, never the gateway key: not in the audit log, not in the logs
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
-from tests.e2e.harness import ENV, KEY, RunningGateway
+from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, RunningGateway, write_config
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import free_port, running_process
 from tests.observability.traffic import CLEAN, PII, PII_VALUES, SECRET_VALUE, client, drive
 
+ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {"time", "request_id", "key_id", "team", "endpoint", "requested_model", "route", "action", "backend",
           "zone", "guards", "entities", "status", "latency_ms", "overhead_ms", "tokens", "cost_usd"}
 
@@ -70,3 +78,37 @@ def test_no_content_no_pii_no_key_in_audit_or_logs(gateway: RunningGateway, clou
         found = [w for w in words if w in text]
         assert found == [], f"{where} contains {found}"
     assert len(audit_records(gateway)) >= 10
+
+
+@pytest.mark.e2e
+def test_sighup_reopens_the_audit_file_for_logrotate(tmp_path: Path, local_fake: FakeOpenAI,
+                                                       cloud_fake: FakeOpenAI) -> None:
+    """logrotate moves the file and sends SIGHUP: records go to the new file, none is lost; at
+    exit the file is closed (every record is on disk)."""
+    config = write_config(tmp_path, local_url=local_fake.base_url, cloud_url=cloud_fake.base_url,
+                          policy=DEFAULT_POLICY, classifier=", workers: 0")
+    audit = tmp_path / "audit.jsonl"
+    port = free_port()
+    argv = [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning"]
+    url = f"http://127.0.0.1:{port}"
+
+    def ask() -> None:
+        r = httpx.post(url + "/v1/chat/completions", json={"model": "gpt-4o", "messages": CLEAN}, timeout=30,
+                       headers={"authorization": f"Bearer {KEY}"})
+        assert r.status_code == 200
+
+    with running_process(argv, ready_url=url + "/readyz", timeout=120, log=tmp_path / "gw.log", cwd=ROOT,
+                         env={**os.environ, **ENV}) as proc:
+        ask()
+        rotated = tmp_path / "audit.jsonl.1"
+        audit.rename(rotated)
+        os.kill(proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while not audit.exists():
+            assert time.monotonic() < deadline, "the audit file was not reopened"
+            time.sleep(0.05)
+        ask()
+        ask()
+    assert len(rotated.read_bytes().splitlines()) == 1
+    assert len(audit.read_bytes().splitlines()) == 2

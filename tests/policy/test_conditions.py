@@ -129,6 +129,41 @@ def test_content(when: str, content: tuple[str, ...], expected: bool) -> None:
     assert fires(when, sig(content=content)) is expected
 
 
+@pytest.mark.parametrize(("when", "categories", "expected"), [
+    ("{categories: {any: [health]}}", {"health": 0.8}, True),
+    ("{categories: {any: [health]}}", {"health": 0.4}, False),
+    ("{categories: {any: [health], min_score: 0.3}}", {"health": 0.4}, True),
+    ("{categories: {any: ['*']}}", {"legal": 0.6}, True),
+    ("{categories: {any: ['*']}}", {"legal": 0.1, "hr": 0.2}, False),
+    ("{categories: {all: [hr, legal]}}", {"legal": 0.9, "hr": 0.7}, True),
+    ("{categories: {all: [hr, legal]}}", {"legal": 0.9}, False),
+    ("{categories: {none: [security]}}", {"legal": 0.9}, True),
+    ("{categories: {none: ['*']}}", {"legal": 0.9}, False),
+])
+def test_categories(when: str, categories: dict[str, float], expected: bool) -> None:
+    assert fires(when, sig(categories=categories)) is expected
+
+
+@pytest.mark.parametrize(("when", "complexity", "expected"), [
+    ("{complexity: {gte: 0.5}}", 0.5, True), ("{complexity: {gte: 0.5}}", 0.49, False),
+    ("{complexity: {lte: 0.3}}", 0.2, True), ("{complexity: {gte: 0.2, lte: 0.3}}", 0.4, False),
+])
+def test_complexity(when: str, complexity: float, expected: bool) -> None:
+    assert fires(when, sig(complexity=complexity)) is expected
+
+
+def test_semantic_conditions_when_not_needed_or_failed() -> None:
+    from gateway.signals import FAILED, NOT_NEEDED
+
+    # not needed: the decision cannot depend on them; the conditions are false
+    assert not fires("{categories: {any: ['*']}}", sig(semantic=NOT_NEEDED))
+    assert not fires("{complexity: {gte: 0}}", sig(semantic=NOT_NEEDED))
+    # failed: unknown, and a guard fires unless its condition is definitely false (fail closed)
+    assert fires("{categories: {any: [health]}}", sig(semantic=FAILED))
+    assert fires("{not: {complexity: {gte: 0.5}}}", sig(semantic=FAILED))
+    assert not fires("{all: [{categories: {any: [health]}}, {model: gpt-4o}]}", sig(semantic=FAILED))
+
+
 def test_content_is_known_when_detection_failed() -> None:
     """Content kinds come from the walk over the body, not from the detector."""
     assert fires("{content: {any: [image]}}", sig(failed=True, content=("image",)))

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from gateway.errors import NoBackendAvailable
-from gateway.policy import Decision, check_zone, evaluate, zone_allowed
+from gateway.policy import Decision, check_zone, evaluate, needs_semantics, zone_allowed
 from gateway.signals import Signals
 from tests.policy.util import config_with, policy, req, sig
 
@@ -217,7 +217,7 @@ class TestExplain:
         assert d.headers() == {"x-gateway-rule": "default", "x-gateway-backend": "local-vllm",
                                "x-gateway-zone": "local",
                                "x-gateway-entities": "EMAIL_ADDRESS:1,PHONE_NUMBER:1",
-                               "x-gateway-content": ""}
+                               "x-gateway-content": "", "x-gateway-categories": ""}
         assert evaluate(base, sig(), req("claude")).headers()["x-gateway-entities"] == ""
         with_image = evaluate(base, Signals(content=frozenset({"image", "file"})), req("claude"))
         assert with_image.headers()["x-gateway-content"] == "file,image"
@@ -227,3 +227,51 @@ class TestExplain:
         d: Decision = evaluate(base, sig(), req("claude"))
         with pytest.raises(dataclasses.FrozenInstanceError):
             d.zone = "local"  # type: ignore[misc]
+
+
+class TestSemanticSignals:
+    """Categories and complexity: in decisions, and only computed when a decision can depend on them."""
+
+    SEMANTIC = """\
+        version: 1
+        default: local-llama
+        groups: {personal: [EMAIL_ADDRESS, PERSON]}
+        guards:
+          - {id: pii-local, when: {entities: {any: [personal]}}, deny_zones: [cloud]}
+          - {id: confidential-local, when: {categories: {any: ['*']}}, deny_zones: [cloud]}
+        routes:
+          - {id: complex-to-cloud, when: {all: [{model: auto}, {complexity: {gte: 0.5}}]}, to: gpt-4o}
+          - {id: simple-local, when: {model: auto}, to: local-llama}
+        """
+
+    def test_needs_semantics_unless_guards_already_keep_it_local(self) -> None:
+        p = policy(self.SEMANTIC)
+        assert needs_semantics(p, sig(), req("auto"))
+        assert not needs_semantics(p, sig(("EMAIL_ADDRESS", 0.9)), req("auto"))  # cloud already denied
+        assert not needs_semantics(policy("version: 1\ndefault: local-llama\n"), sig(), req("auto"))
+        blocker = policy("""\
+            version: 1
+            default: local-llama
+            guards: [{id: all-local, deny_zones: [cloud]}]
+            routes: [{id: no-health, when: {categories: {any: [health]}}, action: block}]
+            """)
+        assert needs_semantics(blocker, sig(), req("auto"))  # a block does not depend on zones
+
+    def test_routes_on_categories_and_complexity(self) -> None:
+        p = policy(self.SEMANTIC)
+        d = evaluate(p, sig(categories={"legal": 0.2}, complexity=0.8), req("auto"))
+        assert (d.route, d.zone) == ("complex-to-cloud", "cloud")
+        d = evaluate(p, sig(categories={"legal": 0.2}, complexity=0.1), req("auto"))
+        assert (d.route, d.zone) == ("simple-local", "local")
+        d = evaluate(p, sig(categories={"legal": 0.9}, complexity=0.9), req("auto"))
+        assert (d.route, d.zone, d.guards) == ("simple-local", "local", ("confidential-local",))
+        assert d.headers()["x-gateway-categories"] == "legal"
+        out = d.to_explain()
+        assert out["categories"] == {"legal": 0.9} and out["complexity"] == 0.9 and out["semantic"] == "ok"
+
+    def test_scoring_failure_fails_closed(self) -> None:
+        from gateway.signals import FAILED
+
+        d = evaluate(policy(self.SEMANTIC), sig(semantic=FAILED), req("auto"))
+        assert d.zone == "local" and "confidential-local" in d.guards and d.classify_failed
+        assert d.to_explain()["complexity"] is None

@@ -205,7 +205,7 @@ def test_unknown_endpoint_and_zone() -> None:
           - {id: g, when: {endpoint: chats}, deny_zones: [cloud]}
         """)
     assert out == ["policy.yaml:4: guards[0].when.endpoint.eq: unknown endpoint 'chats' "
-                   "(known: chat, completions, embeddings, messages)"]
+                   "(known: chat, completions, embeddings, messages, responses)"]
 
 
 def test_duplicate_and_reserved_ids() -> None:

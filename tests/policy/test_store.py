@@ -280,7 +280,7 @@ async def test_sighup_reloads(policy_file: Path) -> None:
     store = PolicyStore.open(example_config(), path=policy_file)
     v1 = store.current.version
     loop = asyncio.get_running_loop()
-    store.install_sighup(loop)
+    loop.add_signal_handler(signal.SIGHUP, store.reload_soon, loop)
     try:
         write(policy_file, TO_LOCAL)
         os.kill(os.getpid(), signal.SIGHUP)

@@ -8,7 +8,7 @@ from pathlib import Path
 from gateway.config import Config, load_config
 from gateway.policy import Policy, load_policy_text
 from gateway.request import GatewayRequest
-from gateway.signals import Entity, Signals
+from gateway.signals import NOT_NEEDED, Entity, Semantic, Signals
 from gateway.types import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,10 +28,15 @@ def policy(text: str, config: Config | None = None, file: str = "policy.yaml") -
 
 
 def sig(*entities: tuple[str, float] | str, failed: bool = False, tokens: int = 0,
-        languages: tuple[str, ...] = (), content: tuple[str, ...] = ()) -> Signals:
+        languages: tuple[str, ...] = (), content: tuple[str, ...] = (),
+        categories: dict[str, float] | None = None, complexity: float | None = None,
+        semantic: Semantic | None = None) -> Signals:
     ents = tuple(Entity(e, 1.0, 0, 0, 0, 0) if isinstance(e, str) else Entity(e[0], e[1], 0, 0, 0, 0)
                  for e in entities)
-    return Signals(ents, failed, tokens, frozenset(languages), content=frozenset(content))
+    if semantic is None:
+        semantic = (Semantic(categories or {}, complexity or 0.0)
+                    if categories is not None or complexity is not None else NOT_NEEDED)
+    return Signals(ents, failed, tokens, frozenset(languages), content=frozenset(content), semantic=semantic)
 
 
 def req(model: str = "auto", *, endpoint: Endpoint = "chat", headers: dict[str, str] | None = None,

@@ -1,0 +1,35 @@
+"""Everything known about one request as it moves along the request path (never logged whole:
+:func:`gateway.api.record.record` writes the per-request record, without content)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.api.headers import request_id
+from gateway.policy import Decision
+from gateway.signals import Signals
+from gateway.types import Endpoint, Zone
+
+
+@dataclass
+class Exchange:
+    endpoint: Endpoint
+    started: float
+    request_id: str
+    key_id: str | None = None
+    team: str | None = None
+    requested_model: str | None = None
+    signals: Signals | None = None
+    decision: Decision | None = None
+    served_model: str | None = None  # the public name of the model that served
+    backend: str | None = None
+    zone: Zone | None = None
+    upstream_seconds: float = 0.0
+    classify_seconds: float = 0.0
+    finished: bool = False  # counted and audited
+
+
+def start_exchange(endpoint: Endpoint, headers: Mapping[str, str]) -> Exchange:
+    return Exchange(endpoint=endpoint, started=time.perf_counter(), request_id=request_id(headers))

@@ -1,0 +1,202 @@
+"""The request path, top to bottom: authenticate, read, classify, decide, dispatch, relay, record.
+
+Each step is a call that returns; the ingress (one per client API) supplies everything that
+depends on the wire format. ``explain`` takes the same steps up to the decision, calls nothing
+and counts nothing, so a dry run equals the real run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.api.auth import authenticate
+from gateway.api.body import parse_json, read_body
+from gateway.api.exchange import Exchange, start_exchange
+from gateway.api.ingress import Forward, Ingress
+from gateway.api.record import CLIENT_CLOSED, record
+from gateway.api.relay import error_response, json_response, reply_response, stream_response
+from gateway.api.state import Gateway
+from gateway.backends.base import UpstreamReply, UpstreamStream
+from gateway.errors import BackendFailure, BadRequest, GatewayError, ModelNotFound, NoBackendAvailable, PolicyBlocked
+from gateway.policy import Decision, evaluate, zone_allowed
+from gateway.request import GatewayRequest
+from gateway.signals import Signals
+from gateway.types import Endpoint
+
+log = logging.getLogger("gateway")
+T = TypeVar("T")
+
+
+class RequestPath:
+    def __init__(self, gw: Gateway, ingresses: dict[Endpoint, Ingress]) -> None:
+        self.gw = gw
+        self.ingresses = ingresses
+
+    async def proxy(self, ingress: Ingress, request: Request) -> Response:
+        gw = self.gw
+        ex = start_exchange(ingress.endpoint, request.headers)
+        inflight = gw.metrics.inflight.labels(endpoint=ingress.endpoint)
+        inflight.inc()
+        try:
+            greq = await admit(gw, ex, ingress, request)
+            signals = await classify(gw, ex, ingress, greq)
+            decision = decide(gw, ex, greq, signals)
+            count(gw, ex)
+            enforce(decision)
+            outcome = await unless_disconnected(dispatch(gw, ex, ingress, greq), request)
+            if outcome is None:  # the client went away: the upstream call was cancelled
+                record(gw, ex, CLIENT_CLOSED)
+                return Response(status_code=CLIENT_CLOSED)
+            forward, answer = outcome
+            if isinstance(answer, UpstreamStream):
+                return stream_response(gw, ex, ingress, answer, forward.strip_usage)
+            return reply_response(gw, ex, ingress, answer)
+        except (GatewayError, BackendFailure) as exc:
+            return error_response(gw, ex, ingress, exc)
+        except Exception as exc:  # never a stack trace to the client
+            log.exception("unhandled error on request %s", ex.request_id)
+            return error_response(gw, ex, ingress, exc)
+        finally:
+            inflight.dec()
+
+    async def explain(self, request: Request) -> Response:
+        """The decision the same body gets on its real endpoint (``?endpoint=``, default chat)."""
+        name = request.query_params.get("endpoint", "chat")
+        ingress = self.ingresses.get(name)  # type: ignore[call-overload]
+        ex = start_exchange(ingress.endpoint if ingress else "chat", request.headers)
+        headers = {"x-gateway-request-id": ex.request_id}
+        try:
+            if ingress is None:
+                raise BadRequest(f"unknown endpoint; one of: {', '.join(self.ingresses)}", param="endpoint")
+            greq = await admit(self.gw, ex, ingress, request)
+            signals = await classify(self.gw, ex, ingress, greq)
+            decision = decide(self.gw, ex, greq, signals)
+        except GatewayError as exc:
+            return json_response(orjson.dumps(exc.to_openai()), exc.status, headers)
+        except Exception:
+            log.exception("unhandled error on explain %s", ex.request_id)
+            err = GatewayError("internal error in the gateway")
+            return json_response(orjson.dumps(err.to_openai()), err.status, headers)
+        return json_response(orjson.dumps(decision.to_explain()), 200, headers)
+
+
+async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request) -> GatewayRequest:
+    """Authenticate, read and validate: the request as the gateway understands it."""
+    ex.key_id, ex.team = authenticate(request.headers, gw.config, gw.secrets)
+    body = parse_json(await read_body(request, gw.config.server.max_body_bytes))
+    model, stream = ingress.validate(body)
+    ex.requested_model = model if model == "auto" or model in gw.config.models else None
+    if ex.requested_model is None:
+        raise ModelNotFound(f"the model '{_safe_name(model)}' does not exist", param="model")
+    return GatewayRequest(endpoint=ingress.endpoint, body=body, model=model, stream=stream,
+                          request_id=ex.request_id, headers=request.headers, key_id=ex.key_id, team=ex.team)
+
+
+async def classify(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayRequest) -> Signals:
+    """What the detector finds in everything the request would send upstream."""
+    t = time.perf_counter()
+    ex.signals = await gw.classifier.classify(ingress.outbound(greq.body, greq.headers))
+    ex.classify_seconds = time.perf_counter() - t
+    return ex.signals
+
+
+def decide(gw: Gateway, ex: Exchange, greq: GatewayRequest, signals: Signals) -> Decision:
+    """The policy's decision (pure): read the running policy once and keep the object."""
+    ex.decision = evaluate(gw.policies.current, signals, greq)
+    return ex.decision
+
+
+def count(gw: Gateway, ex: Exchange) -> None:
+    """The detection and decision metrics of a real request (explain counts nothing)."""
+    gw.metrics.classify.observe(ex.classify_seconds)
+    if ex.decision is None:
+        return
+    for guard, zone in ex.decision.denials:
+        gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
+    for entity_type, n in ex.decision.entities.items():
+        gw.metrics.entities.labels(entity_type=entity_type).inc(n)
+
+
+def enforce(decision: Decision) -> None:
+    if decision.action == "block":
+        raise PolicyBlocked(decision.message or "the policy blocks this request")
+    if decision.action == "refuse":
+        raise NoBackendAvailable(decision.message or "no backend allowed by the policy can serve this request")
+
+
+async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayRequest
+                   ) -> tuple[Forward, UpstreamReply | UpstreamStream]:
+    """Send to the decision's target, then to its fallbacks, in order. Every hop checks the
+    zone invariant again, independently of how the target was chosen."""
+    decision = ex.decision
+    assert decision is not None
+    last: BackendFailure | None = None
+    previous: str | None = None
+    candidates = (decision.model, *decision.fallbacks) if decision.model else ()
+    for name in candidates:
+        model_cfg = gw.config.models.get(name)
+        if model_cfg is None:
+            continue
+        backend = gw.backends[model_cfg.backend]
+        if not zone_allowed(decision, backend.zone):
+            continue  # the invariant's second check: never into a denied zone
+        if previous is not None:
+            gw.metrics.fallbacks.labels(from_backend=previous, to_backend=backend.name).inc()
+        previous = backend.name
+        ex.served_model, ex.backend, ex.zone = name, backend.name, backend.zone
+        t = time.perf_counter()
+        try:
+            forward = ingress.forward(backend, greq, model_cfg.model, name)
+            first_byte = gw.config.backends[model_cfg.backend].timeout.first_byte
+            result = await backend.send(forward.call)
+            return forward, await forward.answer(result, backend=backend.name, first_byte=first_byte)
+        except BackendFailure as failure:
+            gw.metrics.backend_errors.labels(backend=backend.name, kind=failure.kind).inc()
+            last = failure
+            if not failure.retryable:
+                raise
+        finally:
+            ex.upstream_seconds += time.perf_counter() - t
+    if last is not None:
+        raise last
+    raise NoBackendAvailable("no backend allowed by the policy is available for this request")
+
+
+async def unless_disconnected(work: Coroutine[Any, Any, T], request: Request) -> T | None:
+    """Run ``work`` (after the request body was read) unless the client disconnects first: then
+    cancel it, which closes the upstream connection or frees an embedded model's slot."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        watcher.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _safe_name(name: str) -> str:
+    """A model name fit to echo in an error: short and printable (it is the client's input)."""
+    clean = "".join(c for c in name[:64] if c.isprintable())
+    return clean + ("..." if len(name) > 64 else "")

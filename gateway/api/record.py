@@ -1,0 +1,72 @@
+"""The per-request record, written in one place: metrics and the audit line, once per request,
+when its response is complete. Label values come from the config only; no content."""
+
+from __future__ import annotations
+
+import time
+
+from gateway.api.exchange import Exchange
+from gateway.api.state import Gateway
+from gateway.observability.cost import Usage, cost_usd
+
+CLIENT_CLOSED = 499  # nginx's "client closed request", for metrics and the audit log
+
+
+def estimate(ex: Exchange, completion_tokens: int) -> Usage | None:
+    """Usage when the upstream reported none: the prompt from the detector's count, the
+    completion from the answer; marked as estimated in the audit record."""
+    if ex.served_model is None or ex.signals is None:
+        return None
+    return Usage(ex.signals.prompt_tokens, max(completion_tokens, 0), estimated=True)
+
+
+def record(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -> None:
+    """Count and audit the request once."""
+    if ex.finished:
+        return
+    ex.finished = True
+    elapsed = time.perf_counter() - ex.started
+    d = ex.decision
+    route = d.route if d else ""
+    backend = ex.backend or ""
+    zone = ex.zone or ""
+    model = ex.served_model or ""
+    m = gw.metrics
+    m.requests.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone, model=model,
+                      status=str(status)).inc()
+    m.duration.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone).observe(elapsed)
+    overhead = max(elapsed - ex.upstream_seconds, 0.0)
+    m.overhead.labels(endpoint=ex.endpoint).observe(overhead)
+    cost = 0.0
+    if usage is not None and ex.served_model:
+        model_cfg = gw.config.models[ex.served_model]
+        m.tokens.labels(route=route, backend=backend, model=model, zone=zone, kind="prompt").inc(usage.prompt)
+        m.tokens.labels(route=route, backend=backend, model=model, zone=zone,
+                        kind="completion").inc(usage.completion)
+        cost = cost_usd(usage, model_cfg.price)
+        m.cost.labels(route=route, backend=backend, model=model, zone=zone, team=ex.team or "").inc(cost)
+        ref = gw.config.cost.reference_model
+        if zone == "local" and ref is not None:
+            m.cost_avoided.labels(route=route, backend=backend).inc(cost_usd(usage, gw.config.models[ref].price))
+    gw.audit.write({
+        "time": time.time(),
+        "request_id": ex.request_id,
+        "key_id": ex.key_id,
+        "team": ex.team,
+        "endpoint": ex.endpoint,
+        "requested_model": ex.requested_model,
+        "route": route or None,
+        "action": d.action if d else None,
+        "model": ex.served_model,
+        "backend": ex.backend,
+        "zone": ex.zone,
+        "guards": list(d.guards) if d else [],
+        "entities": d.entities if d else {},
+        "content": list(d.content) if d else [],
+        "status": status,
+        "latency_ms": round(elapsed * 1000, 3),
+        "overhead_ms": round(overhead * 1000, 3),
+        "tokens": {"prompt": usage.prompt, "completion": usage.completion,
+                   "estimated": usage.estimated} if usage else None,
+        "cost_usd": cost,
+    })
