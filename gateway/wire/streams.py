@@ -19,6 +19,7 @@ from gateway.errors import GatewayError, StreamBroken
 
 from .anthropic_stream import AnthropicToOpenAIStream
 from .openai_stream import OpenAIToAnthropicStream
+from .responses_stream import ChatToResponsesStream, responses_sse
 from .sse import DONE, SSEEvent, SSEParser, format_json_event
 
 Chunks = AsyncIterator[bytes]
@@ -85,4 +86,25 @@ async def chat_to_anthropic(chunks: Chunks, *, model: str, input_tokens: int = 0
             yield b"".join(out)
         if finished or tr.done:
             return
+
+
+async def chat_to_responses(chunks: Chunks, *, model: str, request: dict[str, Any]) -> Out:
+    """OpenAI ``chat.completion.chunk`` events -> the Responses API's typed events. A stream that
+    ends without ``[DONE]`` raises (the relay ends it with an ``error`` event)."""
+    parser = SSEParser()
+    tr = ChatToResponsesStream(model=model, request=request)
+    async for raw in chunks:
+        events = []
+        finished = False
+        for ev in parser.feed(raw):
+            if ev.data == "[DONE]":
+                events.extend(tr.finish())
+                finished = True
+                break
+            events.extend(tr.feed(_json(ev)))
+        if events:
+            yield responses_sse(events)
+        if finished:
+            return
+    raise StreamBroken("the upstream stream ended before the answer was complete", "truncated")
 

@@ -9,18 +9,24 @@ it is a 400.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from gateway.api.ingress.base import Forward, Ingress, require, unsupported
+from gateway.api.ingress.base import Chunks, Forward, Ingress, require, unsupported
+from gateway.api.ingress.openai import untranslatable
 from gateway.api.ingress.readers import ResponsesReader, StreamReader, responses_usage
-from gateway.backends.base import Backend
-from gateway.errors import BadRequest
+from gateway.backends.base import Backend, UpstreamCall
+from gateway.errors import BadRequest, GatewayError
 from gateway.observability.cost import Usage
 from gateway.outbound import OPENAI_FORWARDED
 from gateway.request import GatewayRequest
 from gateway.types import Endpoint
+from gateway.wire import to_anthropic_request, to_openai_response
+from gateway.wire.responses_reply import chat_to_response
+from gateway.wire.responses_request import responses_to_chat
+from gateway.wire.streams import anthropic_to_chat, chat_to_responses
 
 
 class ResponsesIngress(Ingress):
@@ -37,6 +43,34 @@ class ResponsesIngress(Ingress):
     def forward(self, backend: Backend, greq: GatewayRequest, upstream_model: str, public_model: str) -> Forward:
         if "responses" in backend.speaks:
             return Forward(self.native(greq, upstream_model, OPENAI_FORWARDED))
+        request = greq.body
+        try:
+            chat = responses_to_chat(request, upstream_model)
+            if "chat" not in backend.speaks and "messages" in backend.speaks:
+                if chat.get("response_format") is not None:
+                    raise BadRequest("text.format (structured output) cannot be sent to this model", param="text")
+                messages = to_anthropic_request(chat, upstream_model)
+        except GatewayError as exc:
+            raise untranslatable(backend, exc) from None
+        to_response: Callable[[dict[str, Any]], dict[str, Any]]
+        if "chat" in backend.speaks:
+            def to_response(completion: dict[str, Any]) -> dict[str, Any]:
+                return chat_to_response(completion, model=public_model, request=request)
+
+            def to_events(chunks: Chunks) -> Chunks:
+                return chat_to_responses(chunks, model=public_model, request=request)
+
+            return Forward(UpstreamCall("chat", chat, greq.stream), reply=to_response, stream=to_events)
+        if "messages" in backend.speaks:
+            def to_response(message: dict[str, Any]) -> dict[str, Any]:
+                completion = to_openai_response(message, model=public_model)
+                return chat_to_response(completion, model=public_model, request=request)
+
+            def to_events(chunks: Chunks) -> Chunks:
+                as_chat = anthropic_to_chat(chunks, model=public_model, include_usage=True)
+                return chat_to_responses(as_chat, model=public_model, request=request)
+
+            return Forward(UpstreamCall("messages", messages, greq.stream), reply=to_response, stream=to_events)
         raise unsupported(backend, self.endpoint)
 
     def usage(self, answer: dict[str, Any] | None) -> Usage | None:
