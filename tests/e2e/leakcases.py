@@ -8,6 +8,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.types import ENDPOINT_TABLE
+
 EMAIL = "leak.canary.7731@example.com"
 HARMLESS = "the weekly status"
 SYSTEM = "You are a helpful assistant."
@@ -23,6 +25,10 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     control: str = HARMLESS
     status: int = 200  # 403: the policy blocks it (secrets); 400: no local model can take it
+
+    @property
+    def endpoint(self) -> str:
+        return next(e.name for e in ENDPOINT_TABLE.values() if e.path == self.path)
 
     def render(self, value: str) -> tuple[dict[str, Any], dict[str, str]]:
         def fill(x: Any) -> Any:
@@ -127,6 +133,23 @@ CASES = [
     Case("completions user", "/v1/completions", {"model": "gpt-4o", "prompt": "Hello", "user": "{V}"}),
     Case("embeddings input", "/v1/embeddings", {"model": "gpt-4o", "input": ["a note", "mail {V}"]}),
     Case("embeddings user", "/v1/embeddings", {"model": "gpt-4o", "input": "a note", "user": "{V}"}),
+    # the Responses API
+    Case("responses input string", "/v1/responses", {"model": "gpt-4o", "input": "Write to {V}"}),
+    Case("responses instructions", "/v1/responses", {"model": "gpt-4o", "input": "Hello",
+                                                     "instructions": "Owner: {V}"}),
+    Case("responses input_text part", "/v1/responses", {"model": "gpt-4o", "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "Mail {V}"}]}]}),
+    Case("responses function tool description", "/v1/responses", {"model": "gpt-4o", "input": "Hello", "tools": [
+        {"type": "function", "name": "lookup", "description": "Owner {V}", "parameters": {"type": "object"}}]}),
+    Case("responses function_call arguments", "/v1/responses", {"model": "gpt-4o", "input": [
+        {"role": "user", "content": "Look it up"},
+        {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": '{"who": "{V}"}'},
+        {"type": "function_call_output", "call_id": "call_1", "output": "done"}]}),
+    Case("responses function_call_output", "/v1/responses", {"model": "gpt-4o", "input": [
+        {"role": "user", "content": "Look it up"},
+        {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "call_1", "output": "Owner: {V}"}]}),
+    Case("responses metadata", "/v1/responses", {"model": "gpt-4o", "input": "Hello", "metadata": {"o": "{V}"}}),
     # Anthropic messages
     Case("messages text", MESSAGES, claude({"type": "text", "text": "Write to {V}"})),
     Case("messages system", MESSAGES, claude({"type": "text", "text": "Hello"}, system="Owner: {V}")),

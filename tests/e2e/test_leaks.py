@@ -47,9 +47,7 @@ def test_planted_value_never_reaches_the_cloud(servers: Servers, case: Case) -> 
     for fake in (local, cloud, anthropic):
         fake.requests.clear()
     body, headers = case.render(case.value)
-    endpoint = {"/v1/messages": "messages", "/v1/completions": "completions",
-                "/v1/embeddings": "embeddings"}.get(case.path, "chat")
-    explained = httpx.post(f"{gw.url}/v1/gateway/explain?endpoint={endpoint}", json=body, timeout=30,
+    explained = httpx.post(f"{gw.url}/v1/gateway/explain?endpoint={case.endpoint}", json=body, timeout=30,
                            headers={"authorization": f"Bearer {KEY}", **headers}).json()
     assert explained["entities"].get(case.expect), explained
     assert explained["zone"] in ("local", None) and "cloud" in explained["denied_zones"], explained

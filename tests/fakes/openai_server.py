@@ -6,7 +6,9 @@
         openai.OpenAI(api_key="k", base_url=url + "/v1").chat.completions.create(...)
     fake.requests[-1].body
 
-Routes: POST /v1/chat/completions (non-stream and SSE with ``data: [DONE]``, ``chunk_delay``
+Routes: POST /v1/responses (the Responses API: a response object, or the typed event stream; a
+function call of the first function tool unless the input ends with its output),
+POST /v1/chat/completions (non-stream and SSE with ``data: [DONE]``, ``chunk_delay``
 apart, ``stream_options.include_usage`` adds the final usage chunk with ``choices: []``; when
 the request offers tools, ``tool_choice`` is not ``none`` and the last message is not a ``tool``
 result, the answer is a tool call of the named or first function with ``tool_input``, streamed as
@@ -34,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import responses_fake
 from .common import GARBAGE, FakeBehaviour, RecordedRequest, fragments, json_response, stream_response, words
 
 DONE = b"data: [DONE]\n\n"
@@ -56,7 +59,7 @@ class FakeOpenAI(FakeBehaviour):
 
     def __post_init__(self) -> None:
         routes = [Route("/v1/models", self._models, methods=["GET"])]
-        for kind in ("chat/completions", "completions", "embeddings"):
+        for kind in ("chat/completions", "completions", "embeddings", "responses"):
             routes.append(Route(f"/v1/{kind}", self._endpoint, methods=["POST"]))
             routes.append(
                 Route(f"/openai/deployments/{{deployment}}/{kind}", self._endpoint, methods=["POST"])
@@ -146,6 +149,14 @@ class FakeOpenAI(FakeBehaviour):
         path = request.url.path
         if path.endswith("/embeddings"):
             return json_response(self._embeddings(body, model))
+        if path.endswith("/responses"):
+            final = responses_fake.response(body, model, n, self.reply_text(body), self.tool_input)
+            if not body.get("stream"):
+                return json_response(final)
+            error = responses_fake.sse("error", {"type": "error", "code": "server_error", "message": "failed",
+                                                 "param": None, "sequence_number": 0})
+            return stream_response([responses_fake.sse(k, e) for k, e in responses_fake.events(final)], mode, self,
+                                   error)
         chat = path.endswith("/chat/completions")
         if chat and not isinstance(body.get("messages"), list):
             return json_response(
