@@ -48,8 +48,13 @@ def load_llama(path: Path, cfg: BackendConfig) -> Any:
 
     if not path.is_file():
         raise FileNotFoundError(str(path))
+    extra: dict[str, Any] = {}
+    if cfg.embedding:  # one vector per input (mean of its tokens), whatever the GGUF's metadata says
+        from llama_cpp import LLAMA_POOLING_TYPE_MEAN
+
+        extra["pooling_type"] = LLAMA_POOLING_TYPE_MEAN
     return Llama(model_path=str(path), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, embedding=cfg.embedding,
-                 chat_format=None, verbose=False)
+                 chat_format=None, verbose=False, **extra)
 
 
 class LlamaCppBackend:
@@ -100,7 +105,11 @@ class LlamaCppBackend:
                 raise unsupported(self.name, "embeddings (the model is not loaded with embedding: true)")
             kwargs = embedding_kwargs(self.name, call.body)
             job = self._submit(lambda j: llama_jobs.embed(model, kwargs, j))
-            return await self._whole(job)
+            reply = await self._whole(job)
+            if call.body.get("encoding_format") == "base64" and reply.data is not None:
+                reply.data = as_base64(reply.data)
+                reply.body = orjson.dumps(reply.data)
+            return reply
         if call.endpoint not in ("chat", "completions"):
             raise unsupported(self.name, f"the {call.endpoint} endpoint")
         kwargs = generation_kwargs(self.name, call.endpoint, call.body)
@@ -201,3 +210,18 @@ def usage_chunk(last: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
     """The final chunk of a stream whose client asked ``stream_options.include_usage``."""
     return {"id": last.get("id"), "object": last.get("object"), "created": last.get("created"),
             "model": last.get("model"), "choices": [], "usage": usage}
+
+
+def as_base64(answer: dict[str, Any]) -> dict[str, Any]:
+    """An embeddings answer with each vector as OpenAI's base64 of little-endian float32s."""
+    import base64
+    import struct
+
+    data = []
+    for item in answer.get("data") or []:
+        vector = item.get("embedding") if isinstance(item, dict) else None
+        if isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector):
+            item = {**item, "embedding": base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()}
+        data.append(item)
+    return {**answer, "data": data}
+

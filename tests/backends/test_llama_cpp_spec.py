@@ -1,7 +1,6 @@
-"""The embedded llama.cpp backend's answers against OpenAI's official schemas (tests/spec_check.py).
-
-What passes is asserted; what does not yet is a strict xfail naming the problem, so a fix shows
-up as an unexpected pass (then drop the marker)."""
+"""The embedded llama.cpp backend's answers against OpenAI's official schemas (tests/spec_check.py):
+chat answers carry ``refusal``, streams with ``include_usage`` say ``"usage": null`` on every chunk
+but the last, embeddings are one pooled vector per input, in floats or base64 as asked."""
 
 from __future__ import annotations
 
@@ -58,14 +57,12 @@ async def test_what_already_meets_the_spec(tiny_gguf: Path) -> None:
         assert specs.openai_stream(raw, kind="completions") == []
 
 
-@pytest.mark.xfail(strict=True, reason="chat.completion message lacks the required (nullable) refusal field")
 async def test_chat_answer_carries_refusal(tiny_gguf: Path) -> None:
     async with llama(tiny_gguf) as backend:
         body = await whole(backend, "chat", {"messages": CHAT, "max_tokens": 4})
     assert shared_specs().openai_chat_completion(body) == []
 
 
-@pytest.mark.xfail(strict=True, reason="with include_usage, chunks before the usage chunk omit usage: null")
 async def test_include_usage_streams(tiny_gguf: Path) -> None:
     specs = shared_specs()
     async with llama(tiny_gguf) as backend:
@@ -75,8 +72,6 @@ async def test_include_usage_streams(tiny_gguf: Path) -> None:
                                                                                  include_usage=True) == []
 
 
-@pytest.mark.xfail(strict=True, reason="embeddings come back per token (a list of vectors, no pooling) and as "
-                                       "floats when base64 was requested")
 async def test_embeddings(tiny_gguf: Path) -> None:
     specs = shared_specs()
     async with llama(tiny_gguf, embedding=True) as backend:
