@@ -26,7 +26,6 @@ import tldextract
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     CryptoRecognizer,
     EmailRecognizer,
     IbanRecognizer,
@@ -34,23 +33,27 @@ from presidio_analyzer.predefined_recognizers import (
     MedicalLicenseRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
-    SpacyRecognizer,
     UkNinoRecognizer,
     UrlRecognizer,
     UsBankRecognizer,
     UsItinRecognizer,
     UsLicenseRecognizer,
     UsPassportRecognizer,
-    UsSsnRecognizer,
 )
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from gateway.classify.address import address_recognizers
+from gateway.classify.birth_date import DateOfBirthRecognizer
+from gateway.classify.cards import CardRecognizer
 from gateway.classify.custom import custom_recognizers
-from gateway.classify.names import GivenNames, NameRecognizer, load_given_names
+from gateway.classify.medical import MedicalRecordRecognizer
+from gateway.classify.names import GivenNames, load_given_names
+from gateway.classify.person_filter import FilteredNameRecognizer, NerPersonRecognizer
+from gateway.classify.phones import phone_recognizers
 from gateway.classify.ru_ids import ru_id_recognizers
 from gateway.classify.secrets import SecretRecognizer
+from gateway.classify.us_ids import UsSsnRecognizer
 from gateway.config import ClassifierConfig
 
 LANGUAGE = "en"  # Presidio's language key for every recognizer; see Detector for real languages
@@ -135,16 +138,20 @@ class Engine:
 
 
 def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) -> list[EntityRecognizer]:
+    names = names if names is not None else load_given_names(cfg.spacy_model)
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
         PhoneRecognizer(),
-        CreditCardRecognizer(),
+        *phone_recognizers(),
+        CardRecognizer(),
         AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
+        MedicalRecordRecognizer(),
+        DateOfBirthRecognizer(),
         *(cls() for cls in IDENTIFIER_RECOGNIZERS),
-        SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
-        NameRecognizer(names if names is not None else load_given_names(cfg.spacy_model)),
+        NerPersonRecognizer(names, list(NER_ENTITIES)),
+        FilteredNameRecognizer(names),
         SecretRecognizer(),
         *address_recognizers(),
         *ru_id_recognizers(),

@@ -1,0 +1,91 @@
+"""``PHONE_NUMBER`` by the written shape of a number, beyond Presidio's ``phonenumbers`` matcher.
+
+``phonenumbers`` only reports numbers that are valid in its numbering plans, so a North-American
+number with an area code outside the plan (``083-710-1222``), or one written with a ``001-``
+prefix, is missed although anyone reads it as a phone. These recognizers go by shape:
+
+* North-American numbers (:class:`NanpPhoneRecognizer`): ``555-123-4567``, ``555.123.4567``,
+  ``(555)123-4567``, ``(555) 123-4567``, with a ``+1`` / ``1`` / ``001`` prefix and an extension
+  (``x0785``, ``ext. 123``), the extension inside the span. Ten bare digits are a phone only
+  next to a context word ("call", "phone", ...).
+* Other national groupings (:class:`PhoneContextRecognizer`) need a context word.
+* International ``+`` prefixes, a trunk ``0`` with a separator and an area code in parentheses
+  (:class:`PhoneShapeRecognizer`) are phones on their own.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from gateway.classify.checksums import digits_of
+
+ENTITY = "PHONE_NUMBER"
+_PHONE_E = r"(?!\w|[.\-]\d)"  # a phone may be followed by "-Office", "-Fax", or end a sentence
+_NANP_B = r"(?<![\w+\-.,/()])"
+_PREFIX = r"(?:(?:\+1|001|1)[ .\-]?)?"
+_PREFIX_SPACED = r"(?:\+1 ?|001 ?|1 )?"
+_LOCAL = r"(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}"
+_EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6}|\s?,\s?ext\.?\s?\d{1,6})"
+CONTEXT = ("call", "phone", "mobile", "cell", "tel", "fax", "sms", "text", "reach", "contact",
+           "message", "dial", "number", "whatsapp", "answer", "ring", "office", "desk", "voicemail",
+           "звон", "тел", "номер")
+
+
+class _Shaped(PatternRecognizer):
+    """A pattern recognizer whose matches must have a plausible number of digits."""
+
+    PATTERNS: tuple[Pattern, ...] = ()
+    MIN_DIGITS = 7
+    MAX_DIGITS = 15
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(supported_entity=ENTITY, name=type(self).__name__, supported_language=language,
+                         patterns=list(self.PATTERNS), context=list(CONTEXT))
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return None if self.MIN_DIGITS <= len(digits_of(pattern_text)) <= self.MAX_DIGITS else False
+
+
+class NanpPhoneRecognizer(_Shaped):
+    """North-American numbers by shape, whatever their area code; extensions included."""
+
+    PATTERNS = (
+        Pattern("nanp extension", _NANP_B + _PREFIX + _LOCAL + _EXT + _PHONE_E, 0.75),
+        Pattern("nanp prefixed", r"(?<![\w+\-.,/()])(?:\+1|001)[ .\-]?" + _LOCAL + _PHONE_E, 0.7),
+        Pattern("nanp", _NANP_B + _PREFIX + _LOCAL + _PHONE_E, 0.6),
+        Pattern("nanp spaced prefix", _NANP_B + _PREFIX_SPACED + r"\(\d{3}\) \d{3}[ .\-]\d{4}" + _PHONE_E, 0.6),
+        Pattern("nanp bare extension", _NANP_B + r"(?:\+?1)?\d{10}" + _EXT + _PHONE_E, 0.5),
+        Pattern("nanp bare", _NANP_B + r"(?:\+1|001)?\d{10}" + _PHONE_E, 0.3),
+    )
+    MIN_DIGITS = 10
+    MAX_DIGITS = 19  # prefix, number and extension
+
+
+class PhoneContextRecognizer(_Shaped):
+    """Phone numbers in national formats Presidio's phonenumbers regions miss: digit groups
+    that are a phone only next to a context word."""
+
+    PATTERNS = (
+        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _PHONE_E, 0.3),
+    )
+    MAX_DIGITS = 13
+
+
+class PhoneShapeRecognizer(_Shaped):
+    """Numbers whose written form is a phone's on its own, without a context word: an
+    international ``+`` prefix, a national trunk ``0`` followed by a separator, or an area code in
+    parentheses, 9-15 digits in all. Dates (at most 8 digits), amounts (no leading ``+``/``0``,
+    decimal commas) and plain digit runs do not take these shapes."""
+
+    PATTERNS = (
+        Pattern("international",
+                r"(?<![\w+\-.,/])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}"
+                + _PHONE_E, 0.5),
+        Pattern("trunk 0", r"(?<![\w+\-.,/])\(?0\d{1,4}\)?[ .\-/]\d{2,8}(?:[ .\-]\d{2,5}){0,3}" + _PHONE_E, 0.5),
+        Pattern("area code", r"(?<![\w+\-.,/])\(\d{2,5}\)\s?\d{3,4}[ .\-]?\d{3,4}" + _PHONE_E, 0.5),
+    )
+    MIN_DIGITS = 9
+
+
+def phone_recognizers(language: str = "en") -> list[PatternRecognizer]:
+    return [NanpPhoneRecognizer(language), PhoneContextRecognizer(language), PhoneShapeRecognizer(language)]
