@@ -279,7 +279,8 @@ class Maker:
             if len(order) != 16 or not luhn_complete(order[:-1]).endswith(order[-1]):
                 break
         fields = {
-            "date": lambda: self.date(False), "order": lambda: order, "amount": lambda: f"{rnd.randint(5, 99999):,}.{rnd.randint(0, 99):02d}",
+            "date": lambda: self.date(False), "order": lambda: order,
+            "amount": lambda: f"{rnd.randint(5, 99999):,}.{rnd.randint(0, 99):02d}",
             "version": lambda: f"{rnd.randint(1, 20)}.{rnd.randint(0, 30)}.{rnd.randint(0, 99)}",
             "ref": lambda: f.bothify("??-####-####", letters="ABCDEFGHJK"), "count": lambda: str(rnd.randint(2, 5000)),
             "flight": lambda: f.bothify("??###", letters="ABCDEFGHJKLMNPQRSTUVWXYZ"),

@@ -78,5 +78,6 @@ class DateOfBirthRecognizer(EntityRecognizer):
                 if where in seen:
                     continue
                 seen.add(where)
-                out.append(make_result(self, ENTITY, *where, _score(m.group("date")), "date after a birth word"))
+                out.append(make_result("DateOfBirthRecognizer", self.id, ENTITY, *where, _score(m.group("date")),
+                                       "date after a birth word"))
         return out

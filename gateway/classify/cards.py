@@ -19,7 +19,9 @@ Maestro     50, 56-69, 0604                                12-19
 =========== ============================================== ============
 
 JCB issues 3528-3589 only, but generators (Faker) and test data use all of 35; it is taken
-whole, as Presidio's pattern does. Scores: 0.8 for a number of a scheme's usual length; 0.6 for 13-digit Visa, which shares its
+whole, as Presidio's pattern does.
+
+Scores: 0.8 for a number of a scheme's usual length; 0.6 for 13-digit Visa, which shares its
 length with EAN-13 barcodes; 0.5 for 12-digit Maestro numbers of a Maestro-only prefix (5018,
 5020, 5038, 5893, 6304, 6759, 6761-6763, 6390, 0604, 56-58), 0.3 for other 12-digit ones (a
 context word lifts them). A number that fails Luhn, or whose prefix or length fits no scheme
@@ -107,7 +109,8 @@ class CardRecognizer(EntityRecognizer):
             found = _longest_card(m.group(), m.group("sep"))
             if found is not None:
                 length, score = found
-                out.append(make_result(self, ENTITY, m.start(), m.start() + length, score, "scheme prefix, length and Luhn"))
+                out.append(make_result("CardRecognizer", self.id, ENTITY, m.start(), m.start() + length, score,
+                                       "scheme prefix, length and Luhn"))
         return out
 
 

@@ -61,6 +61,8 @@ EXCLUDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"
 NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME")
 # Presidio's recognizers for the identifier types the shipped policies name (HIPAA and the
 # default policy's groups): a policy that names a type must have something that can find it.
+# Presidio's phone context without "number": "order number 7974074151" is no phone.
+PHONE_CONTEXT = ("phone", "telephone", "cell", "cellphone", "mobile", "call", "tel", "fax")
 IDENTIFIER_RECOGNIZERS = (UsPassportRecognizer, UsLicenseRecognizer, UsItinRecognizer, UsBankRecognizer,
                           MedicalLicenseRecognizer, NhsRecognizer, UkNinoRecognizer, CryptoRecognizer, UrlRecognizer)
 
@@ -141,7 +143,7 @@ def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) ->
     names = names if names is not None else load_given_names(cfg.spacy_model)
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
-        PhoneRecognizer(),
+        PhoneRecognizer(context=list(PHONE_CONTEXT)),
         *phone_recognizers(),
         CardRecognizer(),
         AnyCaseIbanRecognizer(),

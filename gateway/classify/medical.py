@@ -53,5 +53,6 @@ class MedicalRecordRecognizer(EntityRecognizer):
             value = m.group("id")
             if sum(ch.isdigit() for ch in value) < 4 or _YEARS.fullmatch(value):
                 continue
-            out.append(make_result(self, ENTITY, m.start("id"), m.end("id"), SCORE, "labelled medical record number"))
+            out.append(make_result("MedicalRecordRecognizer", self.id, ENTITY, m.start("id"), m.end("id"), SCORE,
+                                   "labelled medical record number"))
         return out

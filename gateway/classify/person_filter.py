@@ -5,8 +5,8 @@ say where a name is; these rules, read off the same text, say when the name is n
 
 * a persona: a name after a role-play cue ("pretend to be Elon Musk", "the role of Sheldon",
   "the persona of Tony Stark", "act as", "speak like", "in the style of") or tied to a work in
-  quotes ("Sheldon from "The Big Bang Theory"", "Tolstoy in 'War and Peace'", "'War and Peace'
-  by Leo Tolstoy"): a public or fictional figure. Every mention of its words in the text then
+  quotes ("Sheldon from "The Big Bang Theory"", "Tolstoy in 'War and Peace'"): a public or
+  fictional figure. Every mention of its words in the text then
   scores :data:`PUBLIC_SCORE`, under the policy threshold (as Russian eponyms and epithets do in
   :mod:`gateway.classify.russian`);
 * an eponym: a name before a term of science ("Lewis structure", "Bayes theorem"):
@@ -16,7 +16,9 @@ say where a name is; these rules, read off the same text, say when the name is n
   same title recurs in the text;
 * a place named as one by its apposition ("Buenos Aires, the capital of Argentina");
 * an item of a list of three or more capitalised words whose other items are common English
-  words and no names ("Literature, History, Science, and Art").
+  words and no names ("Literature, History, Science, and Art");
+* no name has digits ("0647 Box 8252"), and a name after a house number that a street suffix
+  ends or follows is a street ("522 Michael Garden", "91507 Valencia Squares").
 
 For spaCy's spans only (the lexicon recognizer checks these itself): a single English verb that
 is no known given name or surname, opening a sentence (an imperative: "Embark on ...",
@@ -34,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from gateway.classify.address import STREET_SUFFIX
 from gateway.classify.names import NOT_NAMES, GivenNames, NameRecognizer, sentence_initial
 
 ENTITY = "PERSON"
@@ -57,7 +60,6 @@ _PERSONA = re.compile(
 _OPEN = r"(?:(?<![\w'’])['‘]|[\"“])"
 _CLOSE = r"(?:['’](?![\w'’])|[\"”])"
 _WORK_AFTER = re.compile(_NAME + r"(?:\s+[a-z][\w\-]*){0,2}\s+(?:from|in)\s+" + _OPEN + r"(?=[A-Z])")
-_WORK_BY = re.compile(_CLOSE + r",?\s+(?:written\s+|painted\s+|composed\s+|directed\s+)?by\s+" + _NAME)
 _QUOTED = re.compile(r"(?P<before>\b\w+\s+)?" + _OPEN + r"(?P<title>[A-Z][^\"“”\n]{0,80}?)" + _CLOSE)
 _EPONYM = re.compile(
     r"(?:['’]s)?\s+(?:structures?|theorems?|laws?|equations?|effects?|principles?|constants?|conjectures?|"
@@ -70,6 +72,8 @@ _PLACE = re.compile(
 )
 _LIST = re.compile(r"(?<![\w'’\-])[A-Z][a-z]+(?:(?:,\s+|,?\s+(?:and|or)\s+)[A-Z][a-z]+){2,}(?![\w'’\-])")
 _LIST_ITEM = re.compile(r"[A-Z][a-z]+")
+_HOUSE_NUMBER = re.compile(r"(?<![\w.,])\d{1,6}[A-Za-z]?\s+$")
+_NEXT_WORD = re.compile(r"\s+([A-Z][\w.]*)")
 _POSSESSIVE_S = re.compile(r"['’]s$")
 _SMALL = frozenset({"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as"})
 
@@ -97,7 +101,7 @@ def _is_title(title: str, names: GivenNames) -> bool:
 
 def find_mentions(text: str, names: GivenNames) -> Mentions:
     persona: set[str] = set()
-    for pattern in (_PERSONA, _WORK_AFTER, _WORK_BY):
+    for pattern in (_PERSONA, _WORK_AFTER):
         for m in pattern.finditer(text):
             persona.update(w for w in m.group("name").split() if w.lower() not in _PARTICLES)
     no_name: list[tuple[int, int]] = []
@@ -131,13 +135,25 @@ def adjust(results: list[RecognizerResult], text: str, names: GivenNames,
         if r.entity_type != ENTITY:
             out.append(r)
             continue
-        if any(s <= r.start and r.end <= e for s, e in mentions.no_name) or _PLACE.match(text, r.end):
+        if (any(s <= r.start and r.end <= e for s, e in mentions.no_name) or _PLACE.match(text, r.end)
+                or any(ch.isdigit() for ch in text[r.start:r.end]) or _street_name(text, r.start, r.end)):
             continue
         words = [w for w in (w.strip(".,'’") for w in text[r.start:r.end].split()) if w and w not in _PARTICLES]
         if (words and all(w in mentions.persona_words for w in words)) or _EPONYM.match(text, r.end):
             r.score = min(r.score, PUBLIC_SCORE)
         out.append(r)
     return out
+
+
+def _street_name(text: str, start: int, end: int) -> bool:
+    """A name after a house number that ends in a street suffix, or is followed by one:
+    "522 Michael Garden", "91507 Valencia Squares", "12 Baker Street"."""
+    if not _HOUSE_NUMBER.search(text, max(0, start - 12), start):
+        return False
+    last = text[start:end].split()[-1]
+    following = _NEXT_WORD.match(text, end)
+    return STREET_SUFFIX.fullmatch(last) is not None or (
+        following is not None and STREET_SUFFIX.fullmatch(following.group(1)) is not None)
 
 
 def not_a_ner_name(text: str, start: int, end: int, names: GivenNames) -> bool:

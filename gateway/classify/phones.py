@@ -21,7 +21,8 @@ from gateway.classify.checksums import digits_of
 
 ENTITY = "PHONE_NUMBER"
 _PHONE_E = r"(?!\w|[.\-]\d)"  # a phone may be followed by "-Office", "-Fax", or end a sentence
-_NANP_B = r"(?<![\w+\-.,/()])"
+_NANP_B = r"(?<![\w+\-.,/])"
+_NOT_SSN = r"(?!\d{3}-\d{2}-\d{4}(?![\w\-]))"  # 123-45-6789 is the SSN's shape, not a phone's
 _PREFIX = r"(?:(?:\+1|001|1)[ .\-]?)?"
 _PREFIX_SPACED = r"(?:\+1 ?|001 ?|1 )?"
 _LOCAL = r"(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}"
@@ -35,23 +36,27 @@ class _Shaped(PatternRecognizer):
     """A pattern recognizer whose matches must have a plausible number of digits."""
 
     PATTERNS: tuple[Pattern, ...] = ()
+    CONTEXT: tuple[str, ...] = CONTEXT
     MIN_DIGITS = 7
     MAX_DIGITS = 15
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(supported_entity=ENTITY, name=type(self).__name__, supported_language=language,
-                         patterns=list(self.PATTERNS), context=list(CONTEXT))
+                         patterns=list(self.PATTERNS), context=list(self.CONTEXT))
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return None if self.MIN_DIGITS <= len(digits_of(pattern_text)) <= self.MAX_DIGITS else False
 
 
 class NanpPhoneRecognizer(_Shaped):
-    """North-American numbers by shape, whatever their area code; extensions included."""
+    """North-American numbers by shape, whatever their area code; extensions included. Ten bare
+    digits need a phone word nearby: "number" alone is not one ("order number 7974074151")."""
+
+    CONTEXT = tuple(w for w in CONTEXT if w not in ("number", "номер", "message", "answer"))
 
     PATTERNS = (
         Pattern("nanp extension", _NANP_B + _PREFIX + _LOCAL + _EXT + _PHONE_E, 0.75),
-        Pattern("nanp prefixed", r"(?<![\w+\-.,/()])(?:\+1|001)[ .\-]?" + _LOCAL + _PHONE_E, 0.7),
+        Pattern("nanp prefixed", r"(?<![\w+\-.,/])(?:\+1|001)[ .\-]?" + _LOCAL + _PHONE_E, 0.7),
         Pattern("nanp", _NANP_B + _PREFIX + _LOCAL + _PHONE_E, 0.6),
         Pattern("nanp spaced prefix", _NANP_B + _PREFIX_SPACED + r"\(\d{3}\) \d{3}[ .\-]\d{4}" + _PHONE_E, 0.6),
         Pattern("nanp bare extension", _NANP_B + r"(?:\+?1)?\d{10}" + _EXT + _PHONE_E, 0.5),
@@ -66,7 +71,8 @@ class PhoneContextRecognizer(_Shaped):
     that are a phone only next to a context word."""
 
     PATTERNS = (
-        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _PHONE_E, 0.3),
+        Pattern("grouped", r"(?<![\w\-+.])" + _NOT_SSN + r"(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}"
+                + _PHONE_E, 0.3),
     )
     MAX_DIGITS = 13
 
@@ -81,7 +87,8 @@ class PhoneShapeRecognizer(_Shaped):
         Pattern("international",
                 r"(?<![\w+\-.,/])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}"
                 + _PHONE_E, 0.5),
-        Pattern("trunk 0", r"(?<![\w+\-.,/])\(?0\d{1,4}\)?[ .\-/]\d{2,8}(?:[ .\-]\d{2,5}){0,3}" + _PHONE_E, 0.5),
+        Pattern("trunk 0", r"(?<![\w+\-.,/])" + _NOT_SSN + r"\(?0\d{1,4}\)?[ .\-/]\d{2,8}(?:[ .\-]\d{2,5}){0,3}"
+                + _PHONE_E, 0.5),
         Pattern("area code", r"(?<![\w+\-.,/])\(\d{2,5}\)\s?\d{3,4}[ .\-]?\d{3,4}" + _PHONE_E, 0.5),
     )
     MIN_DIGITS = 9
