@@ -103,7 +103,7 @@ def find_mentions(text: str, names: GivenNames) -> Mentions:
     persona: set[str] = set()
     for pattern in (_PERSONA, _WORK_AFTER):
         for m in pattern.finditer(text):
-            persona.update(w for w in m.group("name").split() if w.lower() not in _PARTICLES)
+            persona.update(w.strip(".,'’") for w in m.group("name").split() if w.lower() not in _PARTICLES)
     no_name: list[tuple[int, int]] = []
     titles: set[str] = set()
     for m in _QUOTED.finditer(text):
