@@ -15,7 +15,10 @@ prefix, is missed although anyone reads it as a phone. These recognizers go by s
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+import re
+
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.classify.checksums import digits_of
 
@@ -48,9 +51,15 @@ class _Shaped(PatternRecognizer):
         return None if self.MIN_DIGITS <= len(digits_of(pattern_text)) <= self.MAX_DIGITS else False
 
 
+# "my number", "her new number", "cell number": a person's number is a phone number.
+_MY_NUMBER = re.compile(r"(?i:\b(?:my|your|his|her|our|their|new|home|work|cell|mobile|contact)\s+(?:new\s+)?number\b)")
+MY_NUMBER_SCORE = 0.65
+
+
 class NanpPhoneRecognizer(_Shaped):
     """North-American numbers by shape, whatever their area code; extensions included. Ten bare
-    digits need a phone word nearby: "number" alone is not one ("order number 7974074151")."""
+    digits need a phone word nearby: "number" alone is not one ("order number 7974074151"), a
+    person's number is ("my number", "her new number")."""
 
     CONTEXT = tuple(w for w in CONTEXT if w not in ("number", "номер", "message", "answer"))
 
@@ -64,6 +73,14 @@ class NanpPhoneRecognizer(_Shaped):
     )
     MIN_DIGITS = 10
     MAX_DIGITS = 19  # prefix, number and extension
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            if r.score < MY_NUMBER_SCORE and _MY_NUMBER.search(text, max(0, r.start - 40), r.start):
+                r.score = MY_NUMBER_SCORE
+        return results
 
 
 class PhoneContextRecognizer(_Shaped):

@@ -30,6 +30,7 @@ def test_phone_in_parentheses(detector: Detector) -> None:
 
 def test_bare_ten_digits_need_a_phone_word(detector: Detector) -> None:
     assert found(detector, "Please call 5551234567 after lunch.", "PHONE_NUMBER") == ["5551234567"]
+    assert found(detector, "My number changed to 5055221169 last week.", "PHONE_NUMBER") == ["5055221169"]
     assert not found(detector, "Gift card order number 7974074151 shipped today.", "PHONE_NUMBER")
 
 
