@@ -10,10 +10,16 @@ What is turned off, and why:
 * Presidio recognizers of types no shipped policy names are not loaded (dates by regex, and the
   country-specific identifiers of countries other than the US, the UK and Russia: ES, IT, PL,
   SG, AU, IN, FI, KR, ...; a custom recognizer can add any). Kept: e-mail (with an offline
-  ``tldextract``), phone, credit card, IBAN, IP address, US SSN, passport, driver licence,
-  ITIN, bank number, medical licence, UK NHS and NINO, crypto wallets, URLs, and spaCy NER for
-  PERSON, LOCATION, NRP, DATE_TIME (free: one NER pass). ``gateway check`` warns when a policy
-  names a type that nothing here reports.
+  ``tldextract``), phone (without "number" as a context word), IBAN, IP address, passport,
+  driver licence, ITIN, bank number, medical licence, UK NHS and NINO, crypto wallets, URLs, and
+  spaCy NER for PERSON, LOCATION, NRP, DATE_TIME (free: one NER pass). ``gateway check`` warns
+  when a policy names a type that nothing here reports.
+* Replaced by our own: Presidio's card recognizer (any Luhn-valid 13-17 digits) by one that
+  knows every scheme's prefixes and lengths (:mod:`~gateway.classify.cards`); its SSN recognizer
+  by one that reports bare nine digits next to "SSN" (:mod:`~gateway.classify.us_ids`). Phone
+  shapes beyond ``phonenumbers``, US addresses, medical record numbers and dates of birth have
+  their own modules; spaCy's and the lexicon's PERSON spans pass the rules of
+  :mod:`~gateway.classify.person_filter` (personas, titles, eponyms).
 * ORGANIZATION from spaCy is ignored, as Presidio does by default (many false positives).
 """
 

@@ -34,7 +34,8 @@ _RU_LABEL = (
     r"медкарт(?:а|ы|у)|истори(?:я|и|ю)\s+болезни|карт(?:а|ы)\s+пациента"
 )
 _JOIN = r"(?:\s*(?:[:#№=\-]|\bis\b|\bnumber\b|\bномер\b|\bN\b))*\s*"
-_VALUE = r"(?P<id>(?:[A-Za-z]{1,3}[\-]?)?\d(?:[\d\-]*\d)?)(?![\w\-])"
+# The value; not the first group of a spaced number ("the hospital number is 0161 496 0753")
+_VALUE = r"(?P<id>(?:[A-Za-z]{1,3}[\-]?)?\d(?:[\d\-]*\d)?)(?![\w\-]|[ \t]\d)"
 _YEARS = re.compile(r"(?:19|20)\d{2}(?:-(?:19|20)?\d{2})?")  # "medical records 2019-2021"
 _PATTERN = re.compile(r"(?i:" + _EN_LABEL + "|" + _RU_LABEL + r")" + _JOIN + _VALUE)
 

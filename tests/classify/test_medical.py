@@ -25,6 +25,7 @@ def test_medical_record(detector: Detector, text: str, mrn: str) -> None:
     "patient number 4 was discharged",  # too short to be a record number
     "Medical records 2019-2021 were digitised.",  # years
     "The MRN field must not be empty.",
+    "The hospital number is 0161 496 0753, ask for the ward.",  # a phone number
 ])
 def test_not_medical_record(detector: Detector, text: str) -> None:
     assert not found(detector, text, "MEDICAL_RECORD")
