@@ -3,17 +3,17 @@
 The name recognizers (spaCy NER, the lexicon :class:`~gateway.classify.names.NameRecognizer`)
 say where a name is; these rules, read off the same text, say when the name is no data subject:
 
-* a persona: a name after a role-play cue ("pretend to be Elon Musk", "the role of Sheldon",
-  "the persona of Tony Stark", "act as", "speak like", "in the style of") or tied to a work in
-  quotes ("Sheldon from "The Big Bang Theory"", "Tolstoy in 'War and Peace'"): a public or
-  fictional figure. Every mention of its words in the text then
+* a persona: a name after a role-play cue ("pretend to be Elon Musk", "embrace the role of
+  Sheldon", "the persona of Tony Stark", "act as", "speak like", "in the style of") or tied to a
+  work quoted in two words or more ("Sheldon from "The Big Bang Theory"", "Tolstoy in 'War and
+  Peace'"; not "Anna from "Accounts""): a public or fictional figure. Every mention of its words in the text then
   scores :data:`PUBLIC_SCORE`, under the policy threshold (as Russian eponyms and epithets do in
   :mod:`gateway.classify.russian`);
 * an eponym: a name before a term of science ("Lewis structure", "Bayes theorem"):
   :data:`PUBLIC_SCORE`;
 * a quoted title in Title Case that holds a common English word ("The Big Bang Theory",
-  "Iron Man"), or a quoted title after "in" / "from": no name inside it, here or wherever the
-  same title recurs in the text;
+  "Iron Man"), or a quoted title of two words or more after "in" / "from": no name inside it,
+  here or wherever the same title recurs in the text;
 * a place named as one by its apposition ("Buenos Aires, the capital of Argentina");
 * an item of a list of three or more capitalised words whose other items are common English
   words and no names ("Literature, History, Science, and Art");
@@ -50,7 +50,9 @@ _NAME = (r"(?P<name>" + _CAPWORD + r"(?:\s+(?:(?:" + "|".join(sorted(_PARTICLES)
 _PERSONA = re.compile(
     r"(?i:\b(?:pretend(?:\s+(?:yourself|you(?:['’]re|\s+are)?))?\s+(?:to\s+be|you\s+are|as)|"
     r"(?:act|acting|role-?play(?:ing)?|pose|posing)\s+as|"
-    r"(?:the\s+)?(?:role|persona|character|voice)\s+of|"
+    r"(?:play(?:ing)?|tak(?:e|ing)(?:\s+on)?|assum(?:e|ing)|embrac(?:e|ing)|adopt(?:ing)?|"
+    r"step(?:ping)?\s+into|get(?:ting)?\s+into)\s+(?:the\s+)?role\s+of|"
+    r"(?:the\s+)?(?:persona|character)\s+of|"
     r"embody(?:ing)?|impersonat(?:e|ing)|channel(?:ing)?|"
     r"(?:speak|speaking|talk|talking|write|writing|answer|respond|reply)\s+(?:like|as)|"
     r"in\s+the\s+(?:style|voice|manner|words)\s+of|"
@@ -59,7 +61,9 @@ _PERSONA = re.compile(
 )
 _OPEN = r"(?:(?<![\w'’])['‘]|[\"“])"
 _CLOSE = r"(?:['’](?![\w'’])|[\"”])"
-_WORK_AFTER = re.compile(_NAME + r"(?:\s+[a-z][\w\-]*){0,2}\s+(?:from|in)\s+" + _OPEN + r"(?=[A-Z])")
+# A work is quoted in two words or more ("Accounts", "Inbox" are a department or a folder)
+_WORK_AFTER = re.compile(_NAME + r"(?:\s+[a-z][\w\-]*){0,2}\s+(?:from|in)\s+" + _OPEN
+                         + r"(?=[A-Z][\w'’\-]*\s+[\w'’])")
 _QUOTED = re.compile(r"(?P<before>\b\w+\s+)?" + _OPEN + r"(?P<title>[A-Z][^\"“”\n]{0,80}?)" + _CLOSE)
 _EPONYM = re.compile(
     r"(?:['’]s)?\s+(?:structures?|theorems?|laws?|equations?|effects?|principles?|constants?|conjectures?|"
@@ -109,7 +113,7 @@ def find_mentions(text: str, names: GivenNames) -> Mentions:
     for m in _QUOTED.finditer(text):
         before = (m.group("before") or "").strip().lower()
         title = m.group("title").rstrip(" .,;:!?")
-        if before in ("in", "from") or _is_title(title, names):
+        if (before in ("in", "from") and len(title.split()) > 1) or _is_title(title, names):
             no_name.append((m.start("title"), m.start("title") + len(title)))
             if len(title.split()) > 1:
                 titles.add(title)

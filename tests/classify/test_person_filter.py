@@ -28,6 +28,8 @@ def test_no_private_person(detector: Detector, text: str) -> None:
     ("My neighbour Sheldon Cooper from apartment 4 lost his keys.", "Sheldon Cooper"),  # "from", no title
     ('Enrico shouted at Gary: "What are you doing here?"', "Gary"),  # dialogue in quotes, no title
     ("Ask Lewis about the structure of the report.", "Lewis"),  # no eponym right after the name
+    ('Please add Maria Lopez in "Accounts" with read access.', "Maria Lopez"),  # a one-word label, no work
+    ("What is the role of Maria Lopez in the merger?", "Maria Lopez"),  # "role of" without role-play
 ])
 def test_private_person_kept(detector: Detector, text: str, name: str) -> None:
     assert any(name in f for f in found(detector, text, "PERSON")), found(detector, text, "PERSON", 0.0)
