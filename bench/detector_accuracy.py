@@ -5,7 +5,8 @@ precision / recall / F2 per entity type, under PERSONAL_TYPES and DEFAULT_MIN_SC
 
 Data is read from ../shared/benchmarks relative to the repository root.
 
-Label mapping (gold -> detector): GPE -> LOCATION; every other label keeps its name.
+Label mapping (gold -> detector): GPE -> LOCATION; every other label keeps its name. A
+DATE_OF_BIRTH found on a gold DATE_TIME span matches it (the sets label birth dates DATE_TIME).
 Request level: a text is "with PII" when it has a gold label in PERSONAL_TYPES. Left out as not
 personal on their own (a text whose only labels are these counts as clean): LOCATION/GPE,
 ORGANIZATION, DATE_TIME, TITLE, AGE, NRP, and also ZIP_CODE and DOMAIN_NAME (a postcode or a
@@ -67,6 +68,12 @@ def vanilla_scanner(model: str) -> Callable[[str], list[Span]]:
     return scan
 
 
+def same_kind(found: str, gold: str) -> bool:
+    """The labelled sets predate DATE_OF_BIRTH and label birth dates DATE_TIME: a birth date
+    found on a gold DATE_TIME span is that span found (a finer type of it)."""
+    return found == gold or (found, gold) == ("DATE_OF_BIRTH", "DATE_TIME")
+
+
 def flagged(spans: Iterable[Span]) -> bool:
     return any(s.type in PERSONAL_TYPES and s.score >= DEFAULT_MIN_SCORE for s in spans)
 
@@ -102,12 +109,12 @@ def evaluate(name: str, data: list[tuple[str, Gold]], scan: Callable[[str], list
         if misses == "FP" and not kinds & (set(PERSONAL_TYPES) | LEFT_OUT) and is_flag:
             print("FP", repr(text[:300]), [(s.type, s.score, text[s.start:s.end]) for s in spans])
         for kind, gs, ge in gold:
-            if any(s.type == kind and s.start < ge and gs < s.end for s in spans):
+            if any(same_kind(s.type, kind) and s.start < ge and gs < s.end for s in spans):
                 tp[kind] += 1
             else:
                 fn[kind] += 1
         for s in spans:
-            if not any(s.type == k and s.start < ge and gs < s.end for k, gs, ge in gold):
+            if not any(same_kind(s.type, k) and s.start < ge and gs < s.end for k, gs, ge in gold):
                 fp[s.type] += 1
     dt = time.perf_counter() - t0
     print(f"\n== {name}: {len(data)} texts, {1000 * dt / len(data):.1f} ms/text")

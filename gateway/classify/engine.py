@@ -10,10 +10,16 @@ What is turned off, and why:
 * Presidio recognizers of types no shipped policy names are not loaded (dates by regex, and the
   country-specific identifiers of countries other than the US, the UK and Russia: ES, IT, PL,
   SG, AU, IN, FI, KR, ...; a custom recognizer can add any). Kept: e-mail (with an offline
-  ``tldextract``), phone, credit card, IBAN, IP address, US SSN, passport, driver licence,
-  ITIN, bank number, medical licence, UK NHS and NINO, crypto wallets, URLs, and spaCy NER for
-  PERSON, LOCATION, NRP, DATE_TIME (free: one NER pass). ``gateway check`` warns when a policy
-  names a type that nothing here reports.
+  ``tldextract``), phone (without "number" as a context word), IBAN, IP address, passport,
+  driver licence, ITIN, bank number, medical licence, UK NHS and NINO, crypto wallets, URLs, and
+  spaCy NER for PERSON, LOCATION, NRP, DATE_TIME (free: one NER pass). ``gateway check`` warns
+  when a policy names a type that nothing here reports.
+* Replaced by our own: Presidio's card recognizer (any Luhn-valid 13-17 digits) by one that
+  knows every scheme's prefixes and lengths (:mod:`~gateway.classify.cards`); its SSN recognizer
+  by one that reports bare nine digits next to "SSN" (:mod:`~gateway.classify.us_ids`). Phone
+  shapes beyond ``phonenumbers``, US addresses, medical record numbers and dates of birth have
+  their own modules; spaCy's and the lexicon's PERSON spans pass the rules of
+  :mod:`~gateway.classify.person_filter` (personas, titles, eponyms).
 * ORGANIZATION from spaCy is ignored, as Presidio does by default (many false positives).
 """
 
@@ -26,7 +32,6 @@ import tldextract
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     CryptoRecognizer,
     EmailRecognizer,
     IbanRecognizer,
@@ -34,23 +39,27 @@ from presidio_analyzer.predefined_recognizers import (
     MedicalLicenseRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
-    SpacyRecognizer,
     UkNinoRecognizer,
     UrlRecognizer,
     UsBankRecognizer,
     UsItinRecognizer,
     UsLicenseRecognizer,
     UsPassportRecognizer,
-    UsSsnRecognizer,
 )
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from gateway.classify.address import address_recognizers
+from gateway.classify.birth_date import DateOfBirthRecognizer
+from gateway.classify.cards import CardRecognizer
 from gateway.classify.custom import custom_recognizers
-from gateway.classify.names import GivenNames, NameRecognizer, load_given_names
+from gateway.classify.medical import MedicalRecordRecognizer
+from gateway.classify.names import GivenNames, load_given_names
+from gateway.classify.person_filter import FilteredNameRecognizer, NerPersonRecognizer
+from gateway.classify.phones import phone_recognizers
 from gateway.classify.ru_ids import ru_id_recognizers
 from gateway.classify.secrets import SecretRecognizer
+from gateway.classify.us_ids import UsSsnRecognizer
 from gateway.config import ClassifierConfig
 
 LANGUAGE = "en"  # Presidio's language key for every recognizer; see Detector for real languages
@@ -58,6 +67,8 @@ EXCLUDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"
 NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME")
 # Presidio's recognizers for the identifier types the shipped policies name (HIPAA and the
 # default policy's groups): a policy that names a type must have something that can find it.
+# Presidio's phone context without "number": "order number 7974074151" is no phone.
+PHONE_CONTEXT = ("phone", "telephone", "cell", "cellphone", "mobile", "call", "tel", "fax")
 IDENTIFIER_RECOGNIZERS = (UsPassportRecognizer, UsLicenseRecognizer, UsItinRecognizer, UsBankRecognizer,
                           MedicalLicenseRecognizer, NhsRecognizer, UkNinoRecognizer, CryptoRecognizer, UrlRecognizer)
 
@@ -137,16 +148,20 @@ class Engine:
 
 
 def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) -> list[EntityRecognizer]:
+    names = names if names is not None else load_given_names(cfg.spacy_model)
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
-        PhoneRecognizer(),
-        CreditCardRecognizer(),
+        PhoneRecognizer(context=list(PHONE_CONTEXT)),
+        *phone_recognizers(),
+        CardRecognizer(),
         AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
+        MedicalRecordRecognizer(),
+        DateOfBirthRecognizer(),
         *(cls() for cls in IDENTIFIER_RECOGNIZERS),
-        SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
-        NameRecognizer(names if names is not None else load_given_names(cfg.spacy_model)),
+        NerPersonRecognizer(names, list(NER_ENTITIES)),
+        FilteredNameRecognizer(names),
         SecretRecognizer(),
         *address_recognizers(),
         *ru_id_recognizers(),

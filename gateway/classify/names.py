@@ -81,6 +81,9 @@ _CONTINUATION = re.compile(
     r"\s*(?:,|['’]s\b|\s(?:is|was|has|had|and|said|says|will|would|can|could|did|does|told|asked|"
     r"wants|wanted|went|lives|lived|works|worked|loves|likes)\b)"
 )
+# "Soon, he finds": an English word that is also a given name, opening a sentence before a comma
+# and a subject, opens an adverbial clause; "Anna, can you" stays a name.
+_ADVERBIAL = re.compile(r"\s*,\s*(?:he|she|they|we|it|i|you|there|this|that|the|a|an)\b", re.IGNORECASE)
 # An unknown capitalised word (no English word, not in the lexicons) opening a sentence is a name
 # when a verb of people follows ("Okonjo began writing", "Tamsalu told me"). Not "is", "was",
 # "will", "has": those follow product and technical names as often ("Kubernetes is hard").
@@ -100,7 +103,7 @@ _RELATION = re.compile(
 _SENTENCE_PUNCT = frozenset('.!?:;"“”()[]')
 
 
-def _sentence_initial(text: str, start: int) -> bool:
+def sentence_initial(text: str, start: int) -> bool:
     """Whether ``start`` opens a sentence, a line or the text (looks back a few characters only)."""
     i = start - 1
     while i >= 0 and text[i].isspace():
@@ -113,7 +116,7 @@ def _sentence_initial(text: str, start: int) -> bool:
         return False  # an initial: "Vide A. Persson"
     return text[i] in _SENTENCE_PUNCT
 # Words that start sentences or headings and are also given names in the lexicon.
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     {"Will", "May", "June", "April", "August", "Hope", "Grace", "Joy", "Faith", "Art", "Bill", "Love",
      "Rose", "Summer", "Dawn", "Page", "Case", "Mark", "Max", "Chase", "Major", "King", "Young",
      "Rich", "Sky", "Star", "Ocean", "River", "Lake", "Forest", "Stone", "Gold", "Silver", "Ruby",
@@ -143,6 +146,7 @@ class GivenNames:
     surnames: frozenset[str] = field(default_factory=frozenset)
     foreign: frozenset[str] = field(default_factory=frozenset)
     words: frozenset[str] = field(default_factory=frozenset)  # lower-case English words
+    verbs: frozenset[str] = field(default_factory=frozenset)  # those of them that are verbs
 
     def __contains__(self, name: object) -> bool:
         return name in self.all
@@ -151,24 +155,25 @@ class GivenNames:
 _LATIN_NAME = re.compile(_WORD)
 
 
-def english_words(model: str) -> frozenset[str]:
-    """Lower-case English words (nouns, verbs, adjectives, adverbs: WordNet's index, which spaCy's
-    English models ship for their lemmatizer). Empty when the model has no such table."""
+def english_words(model: str) -> dict[str, frozenset[str]]:
+    """Lower-case English words by part of speech (``noun``, ``verb``, ``adj``, ``adv``: WordNet's
+    index, which spaCy's English models ship for their lemmatizer). Empty when the model has no
+    such table."""
     from spacy.lookups import Lookups
 
     try:
         root = Path(spacy.util.get_package_path(model))
     except Exception:  # a path instead of a package, or not installed: no filter data
         root = Path(model)
-    words: set[str] = set()
+    out: dict[str, frozenset[str]] = {}
     for table_file in root.glob("**/lemmatizer/lookups/lookups.bin"):
         lookups = Lookups().from_disk(table_file.parent)
         if lookups.has_table("lemma_index"):
             index = lookups.get_table("lemma_index")
             for pos in ("noun", "verb", "adj", "adv"):
-                words.update(w for w in index.get(pos, ()) if "_" not in w)
+                out[pos] = frozenset(w for w in index.get(pos, ()) if "_" not in w)
         break
-    return frozenset(words)
+    return out
 
 
 def _faker_names() -> tuple[set[str], set[str]]:
@@ -209,21 +214,22 @@ def load_given_names(model: str | None = None) -> GivenNames:
                 names.add(name)
                 if max((int(c, 16) for c in line[30:33] if c.strip()), default=0) >= 2:
                     english.add(name)
-    names = {n for n in names if n.lower() not in STOP_WORDS and n not in _NOT_NAMES}
+    names = {n for n in names if n.lower() not in STOP_WORDS and n not in NOT_NAMES}
     english = {n for n in english if n in names and n not in _LOWER_AMBIGUOUS}
-    words = english_words(model) if model is not None else frozenset()
+    by_pos = english_words(model) if model is not None else {}
+    words = frozenset().union(*by_pos.values())
     if not words:  # without the word list Faker's names would bring in "White", "House", "Close"
         return GivenNames(frozenset(names), frozenset(english))
 
     def usable(n: str) -> bool:
         low = n.lower()
-        return len(n) >= 3 and low not in words and low not in STOP_WORDS and n not in _NOT_NAMES
+        return len(n) >= 3 and low not in words and low not in STOP_WORDS and n not in NOT_NAMES
 
     first, last = _faker_names()
     names |= {n for n in first if usable(n)}
     surnames = frozenset(n for n in last if usable(n) and n not in _NOT_SURNAMES)
     foreign = frozenset(n for n in names | surnames if usable(n))
-    return GivenNames(frozenset(names), frozenset(english), surnames, foreign, words)
+    return GivenNames(frozenset(names), frozenset(english), surnames, foreign, words, by_pos.get("verb", frozenset()))
 
 
 class NameRecognizer(EntityRecognizer):
@@ -278,7 +284,7 @@ class NameRecognizer(EntityRecognizer):
             for m in _UNKNOWN_START.finditer(text):
                 name = m.group("name")
                 low = name.lower()
-                if (low not in words and low not in STOP_WORDS and _sentence_initial(text, m.start())
+                if (low not in words and low not in STOP_WORDS and sentence_initial(text, m.start())
                         and _PERSON_VERB.match(text, m.end())):
                     out.append(self._result(m.start(), m.end(), self._single_score))
         strong: list[RecognizerResult] = []
@@ -290,7 +296,9 @@ class NameRecognizer(EntityRecognizer):
                 name = m.group("name")
                 if lexicon and name not in given and name not in surnames:
                     continue
-                if _sentence_initial(text, m.start()) and not _CONTINUATION.match(text, m.end()):
+                if sentence_initial(text, m.start()) and (
+                        not _CONTINUATION.match(text, m.end())
+                        or (name.lower() in words and _ADVERBIAL.match(text, m.end()))):
                     continue
                 out.append(self._result(m.start(), m.end(), self._single_score))
         if not any(ch.isupper() for ch in text):

@@ -18,7 +18,6 @@ from gateway.classify import checksums
 
 _B = r"(?<![\w\-+])"  # not preceded by a word character, sign or dash
 _E = r"(?![\w\-])"
-_PHONE_E = r"(?!\w|-\d)"  # a phone may be followed by "-Office", "-Fax"
 _ACCOUNT_CONTEXT = re.compile(r"(?i)р/с|к/с|сч[её]т|account|расч|реквизит")
 _BIK = re.compile(r"(?i)(?:бик|bic|bik)\W{0,3}(\d{9})(?!\d)")
 
@@ -50,6 +49,7 @@ class SnilsRecognizer(_Checked):
     ENTITY = "RU_SNILS"
     PATTERNS = (
         Pattern("snils formatted", _B + r"\d{3}-\d{3}-\d{3}[ \-]\d{2}" + _E, 0.6),
+        Pattern("snils spaced", _B + r"\d{3} \d{3} \d{3}[ \-]\d{2}" + _E, 0.45),
         Pattern("snils bare", _B + r"\d{11}" + _E, 0.3),
     )
     CONTEXT = ("снилс", "страхов", "пенсион", "snils")
@@ -63,6 +63,8 @@ class InnRecognizer(_Checked):
     PATTERNS = (
         Pattern("inn 10", _B + r"\d{10}" + _E, 0.25),
         Pattern("inn 12", _B + r"\d{12}" + _E, 0.3),
+        Pattern("inn 12 grouped", _B + r"\d{4}([ \-])\d{4}\1\d{4}" + _E, 0.3),
+        Pattern("inn 12 grouped 2-2-6-2", _B + r"\d{2} \d{2} \d{6} \d{2}" + _E, 0.3),
     )
     CONTEXT = ("инн", "налогоплательщик", "inn")
 
@@ -105,68 +107,6 @@ class OmsRecognizer(_Checked):
             if self._NEAR.search(text[max(0, r.start - 40):r.start]):
                 r.score = 1.0
         return results
-
-
-class MirCardRecognizer(_Checked):
-    """Cards whose number starts with 2 (Mir 2200-2204, Mastercard 2221-2720), which Presidio's
-    card pattern does not cover; Luhn-checked like Presidio's cards."""
-
-    ENTITY = "CREDIT_CARD"
-    PATTERNS = (Pattern("card 2xxx", _B + r"2[2-7]\d{2}(?:[ \-]?\d{4}){3}" + _E, 0.5),)
-    CONTEXT = ("карт", "card", "мир", "mir", "visa", "mastercard")
-
-    def check(self, digits: str) -> bool:
-        return checksums.luhn(digits)
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        return True if self.check(checksums.digits_of(pattern_text)) else False
-
-
-class CardContextRecognizer(_Checked):
-    """Card numbers of any length 12-19 that pass Luhn; specific only next to «card» / «карта»."""
-
-    ENTITY = "CREDIT_CARD"
-    PATTERNS = (Pattern("card digits", _B + r"\d{4}(?:[ \-]?\d{2,4}){2,4}" + _E, 0.3),)
-    CONTEXT = ("card", "карт", "visa", "mastercard", "amex", "maestro")
-
-    def check(self, digits: str) -> bool:
-        return 12 <= len(digits) <= 19 and checksums.luhn(digits)
-
-
-class PhoneContextRecognizer(_Checked):
-    """Phone numbers in national formats Presidio's phonenumbers regions miss; North-American
-    ``555-123-4567`` shapes score on their own, other digit groups need a context word."""
-
-    ENTITY = "PHONE_NUMBER"
-    PATTERNS = (
-        Pattern("nanp", r"(?<![\w\-+])(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}" + _PHONE_E, 0.6),
-        Pattern("grouped", r"(?<![\w\-+.])(?:\+\d{1,3}[ .\-]?)?\(?\d{2,5}\)?(?:[ .\-]\d{2,4}){1,4}" + _PHONE_E, 0.3),
-    )
-    CONTEXT = ("call", "phone", "mobile", "cell", "tel", "fax", "sms", "text", "reach", "contact",
-               "message", "dial", "number", "whatsapp", "answer", "ring", "office", "desk", "звон", "тел", "номер")
-
-    def check(self, digits: str) -> bool:
-        return 7 <= len(digits) <= 13
-
-
-class PhoneShapeRecognizer(_Checked):
-    """Numbers whose written form is a phone's on its own, without a context word: an
-    international ``+`` prefix, a national trunk ``0`` followed by a separator, or an area code in
-    parentheses, 9-15 digits in all. Dates (at most 8 digits), amounts (no leading ``+``/``0``,
-    decimal commas) and plain digit runs do not take these shapes."""
-
-    ENTITY = "PHONE_NUMBER"
-    PATTERNS = (
-        Pattern("international",
-                r"(?<![\w+\-.,/])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}"
-                + _PHONE_E, 0.5),
-        Pattern("trunk 0", r"(?<![\w+\-.,/])\(?0\d{1,4}\)?[ .\-/]\d{2,8}(?:[ .\-]\d{2,5}){0,3}" + _PHONE_E, 0.5),
-        Pattern("area code", r"(?<![\w+\-.,/])\(\d{2,5}\)\s?\d{3,4}[ .\-]?\d{3,4}" + _PHONE_E, 0.5),
-    )
-    CONTEXT = PhoneContextRecognizer.CONTEXT
-
-    def check(self, digits: str) -> bool:
-        return 9 <= len(digits) <= 15
 
 
 class PassportRecognizer(_Checked):
@@ -249,7 +189,6 @@ class BankAccountRecognizer(_Checked):
 def ru_id_recognizers(language: str = "en") -> list[PatternRecognizer]:
     return [
         SnilsRecognizer(language), InnRecognizer(language), OgrnRecognizer(language),
-        OmsRecognizer(language), MirCardRecognizer(language), CardContextRecognizer(language),
-        PhoneContextRecognizer(language), PhoneShapeRecognizer(language), PassportRecognizer(language),
-        RuPhoneRecognizer(language), BankAccountRecognizer(language),
+        OmsRecognizer(language), PassportRecognizer(language), RuPhoneRecognizer(language),
+        BankAccountRecognizer(language),
     ]

@@ -6,7 +6,8 @@ score request-level recall and flag rate under exactly this set and threshold.
 
 Not personal on their own (reported, but not in the set): ``LOCATION`` (a city or country),
 ``ORGANIZATION``, ``DATE_TIME``, ``NRP``. ``IP_ADDRESS`` is in the set: under GDPR an IP address
-identifies a device and so a person.
+identifies a device and so a person. ``DATE_OF_BIRTH`` is in it, a date that is no birth date
+(``DATE_TIME``) is not; so is ``MEDICAL_RECORD``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ PERSONAL_TYPES: tuple[str, ...] = (
     "IBAN_CODE",
     "RU_BANK_ACCOUNT",
     "US_SSN",
+    "MEDICAL_RECORD",
+    "DATE_OF_BIRTH",
     "IP_ADDRESS",
     "SECRET",
 )
@@ -38,10 +41,11 @@ DETECTED_TYPES = frozenset({
     "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "US_ITIN", "US_BANK_NUMBER", "MEDICAL_LICENSE",
     "UK_NHS", "UK_NINO",
     "RU_PASSPORT", "RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT", "SECRET",
+    "MEDICAL_RECORD", "DATE_OF_BIRTH",
 })
 
 # Types found only in text that contains a digit; skipped for digit-free segments.
 DIGIT_TYPES = frozenset({
     "PHONE_NUMBER", "STREET_ADDRESS", "RU_PASSPORT", "RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS",
-    "CREDIT_CARD", "IBAN_CODE", "RU_BANK_ACCOUNT", "US_SSN", "IP_ADDRESS",
+    "CREDIT_CARD", "IBAN_CODE", "RU_BANK_ACCOUNT", "US_SSN", "IP_ADDRESS", "MEDICAL_RECORD", "DATE_OF_BIRTH",
 })

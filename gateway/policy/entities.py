@@ -24,7 +24,7 @@ PRESIDIO_TYPES = frozenset({
 # The gateway's own recognizers (DESIGN.md, "Entity types").
 GATEWAY_TYPES = frozenset({
     "STREET_ADDRESS", "RU_PASSPORT", "RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS",
-    "RU_BANK_ACCOUNT", "SECRET",
+    "RU_BANK_ACCOUNT", "SECRET", "MEDICAL_RECORD", "DATE_OF_BIRTH",
 })
 
 KNOWN_ENTITY_TYPES = PRESIDIO_TYPES | GATEWAY_TYPES

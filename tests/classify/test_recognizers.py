@@ -238,3 +238,16 @@ def test_detected_types_names_every_type_the_engine_reports(detector: Detector) 
     from gateway.classify.types import DETECTED_TYPES
 
     assert detector.reported_types == DETECTED_TYPES | {"PROJECT_CODENAME", "INTERNAL_TICKET"}
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("RU_SNILS", "СНИЛС {}", "112 233 445 95"),  # spaces between the groups
+    ("RU_INN", "ИНН {}", "5001 0073 2259"),  # 12 digits in groups of four
+])
+def test_grouped_russian_identifiers(detector: Detector, kind: str, text: str, value: str) -> None:
+    digits = checksums.digits_of(value)
+    check = checksums.snils if kind == "RU_SNILS" else checksums.inn
+    assert check(digits)
+    assert found(detector, text.format(value), kind) == [value]
+    wrong = value[:-1] + str((int(value[-1]) + 1) % 10)
+    assert found(detector, text.format(wrong), kind, 0.0) == []
