@@ -370,6 +370,11 @@ def _junctions(leaves: list[tuple[Path, str]], groups: list[tuple[int, str, int]
         seam = len(left)
         segments = (Segment(0, seam, path_a), Segment(seam, seam + len(right), path_b))
         out.append(TextPart(message, 0, role, left + right, segments, junction=seam))
+        if left[-1:].isdigit() and right[:1].isdigit():
+            # digits on both sides: the split may be inside a group ("4111 11" | "11 1111") or
+            # between two groups ("4111 1111" | "1111 1111"): read it both ways
+            spaced = (Segment(0, seam, path_a), Segment(seam + 1, seam + 1 + len(right), path_b))
+            out.append(TextPart(message, 0, role, left + " " + right, spaced, junction=seam))
     return out
 
 

@@ -222,8 +222,9 @@ def test_junctions_join_neighbouring_strings() -> None:
     assert [(p.text, p.junction) for p in junctions] == [
         ("write to anna@example.com or 4111 1111", len("write to anna@exa")),
         ("mple.com or 4111 11111111 1111 now", len("mple.com or 4111 1111")),
+        ("mple.com or 4111 1111 1111 1111 now", len("mple.com or 4111 1111")),  # digits: also spaced
     ]
-    assert [p.message for p in junctions] == [0, 1]
+    assert [p.message for p in junctions] == [0, 1, 1]
 
 
 def test_json_depth() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.llama_cpp import LlamaCppBackend
