@@ -79,6 +79,12 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=f"llama-{name}", daemon=True)
         self._thread.start()
 
+    @property
+    def admitted(self) -> int:
+        """Jobs running or waiting (the embedded backend's queue, in /readyz)."""
+        with self._lock:
+            return self._admitted
+
     def submit(self, fn: Callable[[Job], Any]) -> Job:
         """Queue ``fn(job)`` to run on the worker thread; the job's channel belongs to the
         calling (running) event loop."""

@@ -33,6 +33,8 @@ _INVISIBLE = frozenset(
     + "".join(chr(c) for c in range(0xFE00, 0xFE10))
 )
 _DASHES = frozenset("\u2212\u2043\u2796\ufe63\uff0d")
+# Kept as they are: NFKC would spell them out ("№" -> "No"), and recognizers read them as written.
+_KEEP = frozenset("\u2116")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -40,6 +42,8 @@ def rewrite_char(ch: str) -> str:
     """What one character becomes (may be empty or several characters)."""
     if ch in _INVISIBLE or 0xE0100 <= ord(ch) <= 0xE01EF:
         return ""
+    if ch in _KEEP:
+        return ch
     category = unicodedata.category(ch)
     if category == "Cf":
         return ""
