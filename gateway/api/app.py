@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,8 +47,10 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
             gw.policies.classify.loop = loop
         stop_watching = asyncio.Event()
         watcher = loop.create_task(gw.policies.watch(stop_event=stop_watching))
-        if watch_signals:
-            gw.policies.install_sighup(loop)
+        keys_watcher = loop.create_task(gw.tenancy.watch(stop_event=stop_watching))
+        await gw.limits.start()
+        if watch_signals:  # one handler reloads the policy and the config's keys and limits
+            loop.add_signal_handler(signal.SIGHUP, _reload_all, gw, loop)
         if tune_gc:
             gc.collect()
             gc.freeze()
@@ -57,6 +60,8 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
         finally:
             stop_watching.set()
             watcher.cancel()
+            keys_watcher.cancel()
+            await gw.limits.aclose()
             for backend in gw.backends.values():
                 await backend.aclose()
             await gw.classifier.aclose()
@@ -101,12 +106,15 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw)}
+        # Redis down: with on_error block the limited keys cannot be served (not ready); with
+        # local the gateway serves with per-process counts ("degraded").
+        checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw), "limits": gw.limits.ready}
         ok = all(checks.values())
         # An open breaker does not make the gateway unready: fallbacks may still serve.
         backends = {name: {"state": snap.state, "consecutive_failures": snap.consecutive_failures,
                            "retry_in": round(snap.retry_in, 3)} for name, snap in breakers(gw).items()}
-        body = {"status": "ready" if ok else "not_ready", "checks": checks, "backends": backends}
+        status = ("degraded" if gw.limits.degraded else "ready") if ok else "not_ready"
+        body = {"status": status, "checks": checks, "backends": backends, "limits": gw.limits.status()}
         return json_response(orjson.dumps(body), 200 if ok else 503, {})
 
     @app.get("/metrics")
@@ -136,6 +144,11 @@ CIRCUIT_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
 
 def breakers(gw: Gateway) -> dict[str, BreakerSnapshot]:
     return {name: b.breaker.snapshot() for name, b in gw.backends.items() if isinstance(b, ResilientBackend)}
+
+
+def _reload_all(gw: Gateway, loop: asyncio.AbstractEventLoop) -> None:
+    gw.policies.reload_soon(loop)
+    gw.tenancy.reload_soon(loop)
 
 
 def _policy_loaded(gw: Gateway) -> bool:

@@ -85,7 +85,7 @@ class Handlers:
         ex = start_exchange("chat", request)
         headers = {"x-gateway-request-id": ex.request_id}
         try:
-            await prepare(self.gw, ex, request)
+            await prepare(self.gw, ex, request, limit=False)  # a dry run counts against no limit
         except GatewayError as exc:
             return json_response(orjson.dumps(exc.to_openai()), exc.status, headers)
         except Exception:

@@ -15,6 +15,7 @@ from gateway.api.headers import request_id
 from gateway.api.state import Gateway
 from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, ModelNotFound, NoBackendAvailable
+from gateway.limits import Verdict, estimate_tokens
 from gateway.policy import Decision, evaluate, zone_allowed
 from gateway.request import Endpoint, GatewayRequest, text_parts
 from gateway.signals import Signals
@@ -40,6 +41,7 @@ class Exchange:
     zone: str | None = None
     upstream_seconds: float = 0.0
     strip_usage: bool = False  # the gateway asked the upstream for usage the client did not want
+    limits: Verdict | None = None  # the key's limits admitted (or refused) this request
     finished: bool = False  # counted and audited
 
 
@@ -47,10 +49,17 @@ def start_exchange(endpoint: Endpoint, request: Request) -> Exchange:
     return Exchange(endpoint=endpoint, started=time.perf_counter(), request_id=request_id(request.headers))
 
 
-async def prepare(gw: Gateway, ex: Exchange, request: Request) -> GatewayRequest:
-    """Authenticate, read, validate and classify; evaluate the policy into ``ex.decision``."""
-    ex.key_id, ex.team = authenticate(request.headers, gw.config, gw.secrets)
-    body = parse_json(await read_body(request, gw.config.server.max_body_bytes))
+async def prepare(gw: Gateway, ex: Exchange, request: Request, *, limit: bool = True) -> GatewayRequest:
+    """Authenticate, check the key's limits (``limit``), read, validate and classify; evaluate
+    the policy into ``ex.decision``. A refused request costs no classification."""
+    key = authenticate(request.headers, gw.tenancy.current)
+    ex.key_id, ex.team = (key.id, key.team) if key is not None else (None, None)
+    raw = await read_body(request, gw.config.server.max_body_bytes)
+    if limit and key is not None and key.rules is not None:
+        ex.limits = await gw.limits.check(key.rules, estimate_tokens(len(raw)))
+        if not ex.limits.allowed:
+            raise ex.limits.error()
+    body = parse_json(raw)
     model, stream = validate(ex.endpoint, body)
     ex.requested_model = model if model == "auto" or model in gw.config.models else None
     if ex.requested_model is None:

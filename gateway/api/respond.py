@@ -45,6 +45,8 @@ def exchange_headers(ex: Exchange) -> dict[str, str]:
         headers.update(ex.decision.headers())
         if ex.backend is not None and ex.zone is not None:
             headers["x-gateway-backend"], headers["x-gateway-zone"] = ex.backend, ex.zone
+    if ex.limits is not None:  # x-ratelimit-* (and retry-after when refused)
+        headers.update(ex.limits.headers)
     return headers
 
 
@@ -194,6 +196,8 @@ def finish(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -
         if zone == "local" and ref is not None:
             m.cost_avoided.labels(route=route, backend=backend).inc(
                 cost_usd(usage, gw.config.models[ref].price))
+    if ex.limits is not None and ex.limits.allowed:  # the real tokens and the cost counted above
+        gw.limits.settle(ex.limits, usage.prompt + usage.completion if usage else 0, cost)
     gw.audit.write({
         "time": time.time(),
         "request_id": ex.request_id,

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from gateway.backends.base import Backend
 from gateway.config import Config, Secrets
+from gateway.limits import Limiter, TenancyStore
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.policy import PolicyStore
@@ -34,3 +35,5 @@ class Gateway:
     policies: PolicyStore
     metrics: Metrics
     audit: AuditLog
+    tenancy: TenancyStore  # keys, teams, limits (reloaded with the config)
+    limits: Limiter

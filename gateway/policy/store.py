@@ -149,6 +149,10 @@ class PolicyStore:
         """Reload at once on SIGHUP."""
         loop.add_signal_handler(signal.SIGHUP, self._on_sighup, loop)
 
+    def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Reload in the background (for a SIGHUP handler that also reloads other things)."""
+        self._on_sighup(loop)
+
     def _on_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
         task = loop.create_task(self.areload())
         self._tasks.add(task)
