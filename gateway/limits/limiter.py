@@ -61,7 +61,8 @@ class Limiter:
         if state.redis_url_env is not None:
             url = environ.get(state.redis_url_env)
             if url:
-                self._redis = RedisStore(url, timeout=state.timeout, cluster=state.cluster)
+                self._redis = RedisStore(url, timeout=state.timeout, connections=state.connections,
+                                         cluster=state.cluster)
             else:  # said to share, cannot: never silently count per process without saying so
                 log.error("state.redis_url_env: environment variable %s is not set; limits are %s",
                           state.redis_url_env, "counted per process" if state.on_error == "local" else "refused")

@@ -11,6 +11,7 @@ Scripts run by ``EVALSHA``, falling back to ``EVAL`` (which also caches them) on
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -108,9 +109,12 @@ class RedisStore:
     ``timeout``: seconds to connect and per call; a failed call is retried once at once (a
     pooled connection may have died with a restarted server), never after a timeout."""
 
-    def __init__(self, url: str, *, timeout: float, cluster: bool = False) -> None:
+    def __init__(self, url: str, *, timeout: float, connections: int = 32, cluster: bool = False) -> None:
+        # At most ``connections`` calls in flight: the others wait their turn here (a client's
+        # own pool would raise instead, which is no reason to think Redis is down).
+        self._slots = asyncio.Semaphore(connections)
         options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
-                                   "retry": Retry(NoBackoff(), 1)}
+                                   "retry": Retry(NoBackoff(), 1), "max_connections": connections + 4}
         self._client: Redis | RedisCluster = (RedisCluster.from_url(url, **options) if cluster
                                               else Redis.from_url(url, **options))
 
@@ -137,14 +141,16 @@ class RedisStore:
         return [float(x) for x in out]
 
     async def ping(self) -> None:
-        await self._client.ping()
+        async with self._slots:
+            await self._client.ping()
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def _run(self, script: Script, keys: list[str], args: list[str | int]) -> list[Any]:
-        try:
-            out = await self._client.evalsha(script.sha, len(keys), *keys, *args)
-        except NoScriptError:  # a restarted or flushed server: EVAL sends the source and caches it
-            out = await self._client.eval(script.source, len(keys), *keys, *args)
+        async with self._slots:
+            try:
+                out = await self._client.evalsha(script.sha, len(keys), *keys, *args)
+            except NoScriptError:  # a restarted or flushed server: EVAL sends the source and caches it
+                out = await self._client.eval(script.source, len(keys), *keys, *args)
         return list(out)
