@@ -35,7 +35,8 @@ async def test_keys_have_ttls_and_scripts_survive_a_flushed_cache(redis: RedisSe
     client = Redis.from_url(redis.url)
     try:
         keys = sorted(k.decode() for k in await client.keys("ttl:*"))
-        assert keys == ["ttl:{t:team}:k:ttl:rpm", "ttl:{t:team}:k:ttl:tpm", f"ttl:{{t:team}}:t:usd:{v.plan.budgets[0].key.rsplit(':', 1)[1]}"]
+        period = v.plan.budgets[0].key.rsplit(":", 1)[1]
+        assert keys == ["ttl:{t:team}:k:ttl:rpm", "ttl:{t:team}:k:ttl:tpm", f"ttl:{{t:team}}:t:usd:{period}"]
         ttls = {k: await client.pttl(k) for k in keys}
         assert 0 < ttls[keys[0]] <= 1_001  # one request of 60/min: full again in a second
         assert 0 < ttls[keys[1]] <= 501  # 50 tokens of 6000/min
