@@ -6,6 +6,7 @@ concurrencies. Every run is bounded in time. See bench/README.md.
 
     python bench/proxy.py                       # all cases, concurrency 1 8 32 64, 10 s each
     python bench/proxy.py --cases cached --concurrency 1 32 --duration 5
+    python bench/proxy.py --limits none local redis --concurrency 1 32 --duration 8   # limits' cost
 """
 
 from __future__ import annotations
@@ -84,7 +85,19 @@ http {{
     return subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
 
 
-def write_config(tmp: Path, upstream: str, slow_port: int) -> Path:
+BENCH_KEY = "bench-key-0123456789"
+# --limits: the same key with no limit, with limits far above the load (never refused, always
+# checked and settled: rpm, tpm and a team budget), in process or through Redis.
+LIMIT_AUTH = {
+    "none": "auth:\n  keys: [{id: bench, secret_env: BENCH_KEY, team: bench}]\n",
+    "limited": ("auth:\n  keys: [{id: bench, secret_env: BENCH_KEY, team: bench,\n"
+                "          limits: {rpm: 1000000000, tpm: 1000000000000}}]\n"
+                "  teams: {bench: {budget: {usd: 1000000000, period: month}}}\n"),
+}
+
+
+def write_config(tmp: Path, upstream: str, slow_port: int, auth: str = "auth: {allow_anonymous: true}\n",
+                 state: str = "") -> Path:
     (tmp / "policy.yaml").write_text("""\
 version: 1
 default: local
@@ -104,8 +117,7 @@ routes:
     to: requested
 """)
     (tmp / "config.yaml").write_text(f"""\
-auth: {{allow_anonymous: true}}
-backends:
+{auth}{state}backends:
   local-nginx: {{type: openai, zone: local, base_url: "{upstream}/v1"}}
   cloud-nginx: {{type: openai, zone: cloud, base_url: "{upstream}/v1"}}
   cloud-stream: {{type: openai, zone: cloud, base_url: "{upstream}/stream/v1"}}
@@ -146,15 +158,15 @@ end
 """
 
 
-def lua_script(tmp: Path, case: str) -> Path:
+def lua_script(tmp: Path, case: str, key: str | None = None) -> Path:
     user = PII_USER if case == "pii" else USER
     if case == "unique":
         user = "Request UNIQUE. " + user
     body = json.dumps({"model": "stream" if case == "stream" else "auto",
                        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
                        "stream": case == "stream"})
-    headers = '{["Content-Type"]="application/json"}'
-    path = tmp / f"{case}.lua"
+    headers = '{["Content-Type"]="application/json"' + (f', ["Authorization"]="Bearer {key}"' if key else "") + "}"
+    path = tmp / f"{case}{'-key' if key else ''}.lua"
     path.write_text(LUA % (body, "true" if case == "unique" else "false", headers))
     return path
 
@@ -272,6 +284,84 @@ def soak(tmp: Path, gw_port: int, pid: int, seconds: int) -> None:
           f"{first:.0f}, peak {max(samples):.0f}, end {samples[-1]:.0f}: growth {100 * (samples[-1] / first - 1):.1f}%")
 
 
+def start_gateway(config: Path, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port),
+                             "--workers", str(workers), "--log-level", "warning"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def bench_limits(args: argparse.Namespace, tmp: Path, upstream: str, slow_port: int) -> None:
+    """Case ``cached`` sent with a key, one gateway after another in this run: the key without
+    limits (``none``), with limits checked in process (``local``) and through Redis on loopback
+    (``redis``, ``on_error: block`` so a Redis failure would show as errors). The limits are far
+    above the load: every request is checked (rpm, tpm, team budget) and settled, none refused."""
+    script = lua_script(tmp, "cached", key=BENCH_KEY)
+    redis: subprocess.Popen[bytes] | None = None
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "BENCH_KEY": BENCH_KEY}
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
+          f"gateway workers {args.workers}; case cached with a key")
+    print(f"{'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
+          f"{'added p50 vs none':>17} {'rps vs none':>11}")
+    try:
+        for mode in args.limits:
+            state = ""
+            if mode == "redis":
+                if redis is None:
+                    redis, env["BENCH_REDIS_URL"] = start_redis(tmp)
+                state = "state: {redis_url_env: BENCH_REDIS_URL, on_error: block}\n"
+            directory = tmp / f"limits-{mode}"
+            directory.mkdir()
+            config = write_config(directory, upstream, slow_port, LIMIT_AUTH["none" if mode == "none" else "limited"],
+                                  state)
+            port = free_port()
+            gateway = start_gateway(config, port, args.workers, env)
+            try:
+                wait_http(f"http://127.0.0.1:{port}/readyz")
+                for c in args.concurrency:
+                    r = rows[mode, c] = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, c,
+                                                args.duration)
+                    base = rows.get(("none", c))
+                    vs = (f"{r['p50'] - base['p50']:>+17.3f} {r['rps'] / base['rps']:>11.2f}" if base and base["rps"]
+                          else f"{'':>17} {'':>11}")
+                    print(f"{mode:7} {c:>4} | {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} {r['rps']:>8.0f} "
+                          f"{r['errors']:>4.0f} | {vs}", flush=True)
+            finally:
+                stop_process(gateway)
+        print("# latencies in ms; 'vs none' = the same concurrency with the key unlimited, same run")
+    finally:
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="+", default=["cached", "unique", "stream", "pii"],
@@ -283,8 +373,11 @@ def main() -> int:
                         help="requests for the time-to-first-token and chunk-gap measurement (0: skip)")
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                         help="after the table, load case 'cached' at concurrency 32 this long and report RSS growth")
+    parser.add_argument("--limits", nargs="+", choices=["none", "local", "redis"], default=None,
+                        help="instead of the cases: case cached with a key, without limits / limits in process / "
+                             "limits through redis-server on loopback (put none first: the others compare to it)")
     args = parser.parse_args()
-    for tool in ("wrk", "nginx"):
+    for tool in ("wrk", "nginx", *(["redis-server"] if args.limits and "redis" in args.limits else [])):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed (apt-get install wrk nginx-light)", file=sys.stderr)
             return 2
@@ -294,12 +387,17 @@ def main() -> int:
         upstream = f"http://127.0.0.1:{up_port}"
         nginx = start_nginx(tmp, up_port)
         slow_port = free_port()
+        if args.limits:
+            try:
+                wait_http(f"{upstream}/v1/chat/completions")
+                bench_limits(args, tmp, upstream, slow_port)
+            finally:
+                nginx.terminate()
+                nginx.wait(timeout=10)
+            return 0
         config = write_config(tmp, upstream, slow_port)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
-                                    "--port", str(gw_port), "--workers", str(args.workers),
-                                    "--log-level", "warning"],
-                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        gateway = start_gateway(config, gw_port, args.workers, env)
         try:
             wait_http(f"{upstream}/v1/chat/completions")
             wait_http(f"http://127.0.0.1:{gw_port}/readyz")
@@ -324,11 +422,7 @@ def main() -> int:
             if args.soak:
                 soak(tmp, gw_port, gateway.pid, args.soak)
         finally:
-            gateway.send_signal(signal.SIGINT)
-            try:
-                gateway.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
+            stop_process(gateway)
             nginx.terminate()
             nginx.wait(timeout=10)
     return 0

@@ -73,13 +73,11 @@ class AuthConfig(Strict):
 class StateConfig(Strict):
     """Where limits and spend live: Redis named by ``redis_url_env`` (shared by every replica), or
     this process. ``on_error``: when Redis cannot be reached, count per process (``local``) or
-    answer 503 (``block``). ``timeout``: seconds per Redis call; ``connections``: calls in flight
-    per process (more wait for one). ``cluster``: a Redis Cluster."""
+    answer 503 (``block``). ``timeout``: seconds per Redis call. ``cluster``: a Redis Cluster."""
 
     redis_url_env: str | None = Field(default=None, min_length=1)
     on_error: Literal["local", "block"] = "local"
     timeout: float = Field(default=0.25, gt=0)
-    connections: int = Field(default=32, gt=0)
     cluster: bool = False
     key_prefix: str = Field(default="gateway", min_length=1)
 

@@ -7,33 +7,30 @@ key's when it has no team), so one atomic script can read and write all of them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote
 
 from gateway.config import Budget, Limits
 from gateway.limits import gcra
-from gateway.limits.periods import window
+from gateway.limits.periods import Window, window
 
 BucketKind = Literal["requests", "tokens"]
 Scope = Literal["key", "team"]
 SPEND_GRACE_S = 86_400  # a spend counter outlives its period by a day
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bucket:
     key: str  # storage key
     kind: BucketKind
     scope: Scope
     limit: int  # units per minute
     cost: int  # units this request takes (tokens: the estimate)
-
-    @property
-    def interval(self) -> float:
-        return gcra.interval_us(self.limit)
+    interval: float  # microseconds per unit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BudgetLine:
     key: str  # storage key of the spend counter for the current period
     scope: Scope
@@ -44,7 +41,7 @@ class BudgetLine:
         return int(max(self.period_end - now, 0)) + SPEND_GRACE_S
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     key_id: str
     team: str | None
@@ -54,6 +51,17 @@ class Plan:
     @property
     def keys(self) -> list[str]:
         return [b.key for b in self.buckets] + [b.key for b in self.budgets]
+
+
+Spec = tuple[str, BucketKind, Scope, int, float]  # storage key, kind, scope, limit, interval
+
+
+@dataclass
+class _Derived:
+    """What a key's rules work out once: storage keys and limits, and the current periods."""
+
+    specs: tuple[list[Spec], list[tuple[str, Scope, Budget]]] | None = None
+    windows: dict[str, Window] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class Rules:
     key_budget: Budget | None = None
     team_limits: Limits | None = None
     team_budget: Budget | None = None
+    _cache: _Derived = field(default_factory=lambda: _Derived(), compare=False, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -93,8 +102,17 @@ class Rules:
 
     def plan(self, estimated_tokens: int, now: float) -> Plan:
         """The checks for a request estimated at ``estimated_tokens`` at ``now`` (epoch seconds)."""
-        buckets: list[Bucket] = []
-        budgets: list[BudgetLine] = []
+        specs, budgets = self._specs()
+        buckets = tuple(Bucket(key, kind, scope, limit, 1 if kind == "requests" else max(estimated_tokens, 0), iv)
+                        for key, kind, scope, limit, iv in specs)
+        return Plan(self.key_id, self.team, buckets, tuple(self._budget_lines(budgets, now)))
+
+    def _specs(self) -> tuple[list[Spec], list[tuple[str, Scope, Budget]]]:
+        """The storage keys and limits, worked out once per key (and per reload)."""
+        if self._cache.specs is not None:
+            return self._cache.specs
+        specs: list[Spec] = []
+        budgets: list[tuple[str, Scope, Budget]] = []
         scopes: tuple[tuple[Scope, Limits | None, Budget | None], ...] = (
             ("key", self.key_limits, self.key_budget),
             ("team", self.team_limits if self.team is not None else None,
@@ -102,13 +120,22 @@ class Rules:
         for scope, limits, budget in scopes:
             prefix = self.storage_prefix(scope)
             if limits is not None and limits.rpm is not None:
-                buckets.append(Bucket(f"{prefix}:rpm", "requests", scope, limits.rpm, 1))
+                specs.append((f"{prefix}:rpm", "requests", scope, limits.rpm, gcra.interval_us(limits.rpm)))
             if limits is not None and limits.tpm is not None:
-                buckets.append(Bucket(f"{prefix}:tpm", "tokens", scope, limits.tpm, max(estimated_tokens, 0)))
+                specs.append((f"{prefix}:tpm", "tokens", scope, limits.tpm, gcra.interval_us(limits.tpm)))
             if budget is not None:
-                w = window(budget.period, now)
-                budgets.append(BudgetLine(f"{prefix}:usd:{w.id}", scope, budget.usd, w.end))
-        return Plan(self.key_id, self.team, tuple(buckets), tuple(budgets))
+                budgets.append((prefix, scope, budget))
+        self._cache.specs = (specs, budgets)
+        return specs, budgets
+
+    def _budget_lines(self, budgets: list[tuple[str, Scope, Budget]], now: float) -> list[BudgetLine]:
+        lines = []
+        for prefix, scope, budget in budgets:
+            w = self._cache.windows.get(budget.period)
+            if w is None or not w.start <= now < w.end:
+                w = self._cache.windows[budget.period] = window(budget.period, now)
+            lines.append(BudgetLine(f"{prefix}:usd:{w.id}", scope, budget.usd, w.end))
+        return lines
 
 
 def _has(limits: Limits | None) -> bool:

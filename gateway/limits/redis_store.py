@@ -7,6 +7,8 @@ request. The settle script corrects the token buckets by the real usage and adds
 the spend counters. Every key has a TTL (a bucket's until it is full again, a spend counter's a
 day past its period) and carries one hash tag per request, so it works on Redis Cluster.
 Scripts run by ``EVALSHA``, falling back to ``EVAL`` (which also caches them) on ``NOSCRIPT``.
+Settlements are batched by the limiter (one script call per hash tag every few milliseconds), so
+the hot path costs one round trip per request.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -24,6 +25,7 @@ from redis.exceptions import NoScriptError
 
 from gateway.limits import gcra
 from gateway.limits.plan import Plan
+from gateway.limits.resp import ReplyError, RespConnection
 from gateway.limits.verdict import Verdict, verdict
 
 # KEYS: nb bucket keys, then ns spend counters (one hash slot).
@@ -105,22 +107,24 @@ CHECK_SCRIPT, SETTLE_SCRIPT = Script(CHECK), Script(SETTLE)
 
 
 class RedisStore:
-    """``url``: ``redis://``, ``rediss://`` or ``unix://``; ``cluster``: a Redis Cluster's URL.
-    ``timeout``: seconds to connect and per call; a failed call is retried once at once (a
-    pooled connection may have died with a restarted server), never after a timeout."""
+    """``url``: ``redis://``, ``rediss://`` or ``unix://`` (one pipelined connection, see
+    :mod:`gateway.limits.resp`), or with ``cluster`` a Redis Cluster's (redis-py's cluster client,
+    which routes each script to the shard of its keys' hash slot). ``timeout``: seconds to
+    connect and per call."""
 
-    def __init__(self, url: str, *, timeout: float, connections: int = 32, cluster: bool = False) -> None:
-        # At most ``connections`` calls in flight: the others wait their turn here (a client's
-        # own pool would raise instead, which is no reason to think Redis is down).
-        self._slots = asyncio.Semaphore(connections)
-        options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
-                                   "retry": Retry(NoBackoff(), 1), "max_connections": connections + 4}
-        self._client: Redis | RedisCluster = (RedisCluster.from_url(url, **options) if cluster
-                                              else Redis.from_url(url, **options))
+    def __init__(self, url: str, *, timeout: float, cluster: bool = False) -> None:
+        self._conn: RespConnection | None = None
+        self._cluster: RedisCluster | None = None
+        if cluster:
+            self._slots = asyncio.Semaphore(CLUSTER_CALLS)  # its pool raises when exhausted: wait here
+            self._cluster = RedisCluster.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                                  retry=Retry(NoBackoff(), 1), max_connections=CLUSTER_CALLS + 4)
+        else:
+            self._conn = RespConnection.from_url(url, timeout=timeout)
 
     async def check(self, plan: Plan, now_s: float) -> Verdict:
         """One round trip. ``now_s``: the wall clock, for budget periods (buckets use the server's)."""
-        args: list[str | int] = [len(plan.buckets), len(plan.budgets), repr(gcra.WINDOW_US), repr(gcra.EPSILON_US)]
+        args: list[str | int] = [len(plan.buckets), len(plan.budgets), WINDOW, EPSILON]
         for b in plan.buckets:
             args += [repr(b.interval), b.cost]
         args += [repr(line.usd) for line in plan.budgets]
@@ -131,6 +135,7 @@ class RedisStore:
 
     async def settle(self, corrections: Sequence[tuple[str, float, int]],
                      charges: Sequence[tuple[str, float, int]]) -> list[float]:
+        """Correct token buckets and charge spend counters that share one hash tag."""
         keys = [c[0] for c in corrections] + [c[0] for c in charges]
         args: list[str | int] = [len(corrections), len(charges)]
         for _, interval, delta in corrections:
@@ -141,16 +146,37 @@ class RedisStore:
         return [float(x) for x in out]
 
     async def ping(self) -> None:
-        async with self._slots:
-            await self._client.ping()
+        if self._conn is not None:
+            await self._conn.call(b"PING")
+        else:
+            assert self._cluster is not None
+            async with self._slots:
+                await self._cluster.ping()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._conn is not None:
+            await self._conn.aclose()
+        if self._cluster is not None:
+            await self._cluster.aclose()
 
     async def _run(self, script: Script, keys: list[str], args: list[str | int]) -> list[Any]:
+        if self._conn is not None:
+            try:
+                out = await self._conn.call(b"EVALSHA", script.sha, len(keys), *keys, *args)
+            except ReplyError as exc:
+                if not str(exc).startswith("NOSCRIPT"):
+                    raise
+                # a restarted or flushed server: EVAL sends the source and caches it again
+                out = await self._conn.call(b"EVAL", script.source, len(keys), *keys, *args)
+            return list(out)
+        assert self._cluster is not None
         async with self._slots:
             try:
-                out = await self._client.evalsha(script.sha, len(keys), *keys, *args)
-            except NoScriptError:  # a restarted or flushed server: EVAL sends the source and caches it
-                out = await self._client.eval(script.source, len(keys), *keys, *args)
+                out = await self._cluster.evalsha(script.sha, len(keys), *keys, *args)
+            except NoScriptError:
+                out = await self._cluster.eval(script.source, len(keys), *keys, *args)
         return list(out)
+
+
+CLUSTER_CALLS = 32  # calls in flight per process on a cluster
+WINDOW, EPSILON = repr(gcra.WINDOW_US), repr(gcra.EPSILON_US)

@@ -56,16 +56,19 @@ def verdict(plan: Plan, now: float, bases: list[float], spends: list[float], den
     the past) and each budget's spend, ``denied`` as from :func:`first_denial`. ``now`` is the
     store's clock in microseconds; ``now_s`` the wall clock in seconds (budget periods)."""
     allowed = denied == 0
-    tats = [b + bucket.cost * bucket.interval if allowed else b for bucket, b in zip(plan.buckets, bases, strict=True)]
+    # the tightest bucket of each kind: fewest units left
+    best: dict[str, tuple[int, int, float]] = {}
+    for bucket, base in zip(plan.buckets, bases, strict=True):
+        tat = base + bucket.cost * bucket.interval if allowed else base
+        left = gcra.remaining(bucket.limit, tat, now)
+        seen = best.get(bucket.kind)
+        if seen is None or (left, bucket.limit) < seen[:2]:
+            best[bucket.kind] = (left, bucket.limit, tat)
     headers: dict[str, str] = {}
-    for suffix in ("requests", "tokens"):
-        rows = [(gcra.remaining(b.limit, t, now), b.limit, t) for b, t in zip(plan.buckets, tats, strict=True)
-                if b.kind == suffix]
-        if rows:
-            left, limit, tat = min(rows)
-            headers[f"x-ratelimit-limit-{suffix}"] = str(limit)
-            headers[f"x-ratelimit-remaining-{suffix}"] = str(left)
-            headers[f"x-ratelimit-reset-{suffix}"] = duration(gcra.reset_us(tat, now) / 1e6)
+    for kind, (left, limit, tat) in best.items():
+        headers[f"x-ratelimit-limit-{kind}"] = str(limit)
+        headers[f"x-ratelimit-remaining-{kind}"] = str(left)
+        headers[f"x-ratelimit-reset-{kind}"] = duration(gcra.reset_us(tat, now) / 1e6)
     if allowed:
         return Verdict(plan, True, spends=tuple(spends), headers=headers)
     too_large = False

@@ -40,6 +40,7 @@ class RedisServer:
         self.cluster = cluster
         self.port = cluster_port() if cluster else free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.extra: list[str] = []  # more redis-server options
 
     @property
     def url(self) -> str:
@@ -47,7 +48,7 @@ class RedisServer:
 
     def start(self, timeout: float = 10) -> None:
         argv = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", str(self.directory), "--protected-mode", "yes"]
+                "--dir", str(self.directory), "--protected-mode", "yes", *self.extra]
         if self.cluster:
             (self.directory / "nodes.conf").unlink(missing_ok=True)
             argv += ["--cluster-enabled", "yes", "--cluster-config-file", str(self.directory / "nodes.conf")]
@@ -56,7 +57,7 @@ class RedisServer:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
-        while self.command("PING") != b"+PONG":
+        while self.command("PING") not in (b"+PONG", b"-NOAUTH Authentication required."):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.05)

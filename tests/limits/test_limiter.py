@@ -110,8 +110,5 @@ async def test_many_requests_at_once_never_pass_more_than_the_limit(limiter: Lim
 
 
 async def drain(limiter: Limiter) -> None:
-    for _ in range(100):
-        pending = list(limiter._pending)
-        if not pending:
-            return
-        await asyncio.wait(pending)
+    """Send the settlements the limiter batches (Redis) now."""
+    await limiter.flush()
