@@ -65,10 +65,10 @@ def verdict(plan: Plan, now: float, bases: list[float], spends: list[float], den
         if seen is None or (left, bucket.limit) < seen[:2]:
             best[bucket.kind] = (left, bucket.limit, tat)
     headers: dict[str, str] = {}
-    for kind, (left, limit, tat) in best.items():
-        headers[f"x-ratelimit-limit-{kind}"] = str(limit)
-        headers[f"x-ratelimit-remaining-{kind}"] = str(left)
-        headers[f"x-ratelimit-reset-{kind}"] = duration(gcra.reset_us(tat, now) / 1e6)
+    for unit, (left, limit, tat) in best.items():
+        headers[f"x-ratelimit-limit-{unit}"] = str(limit)
+        headers[f"x-ratelimit-remaining-{unit}"] = str(left)
+        headers[f"x-ratelimit-reset-{unit}"] = duration(gcra.reset_us(tat, now) / 1e6)
     if allowed:
         return Verdict(plan, True, spends=tuple(spends), headers=headers)
     too_large = False
