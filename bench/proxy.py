@@ -6,7 +6,7 @@ concurrencies. Every run is bounded in time. See bench/README.md.
 
     python bench/proxy.py                       # all cases, concurrency 1 8 32 64, 10 s each
     python bench/proxy.py --cases cached --concurrency 1 32 --duration 5
-    python bench/proxy.py --limits none local redis --concurrency 1 32 --duration 8   # limits' cost
+    python bench/proxy.py --limits none local redis --concurrency 1 32 --duration 5 --rounds 3   # limits' cost
 """
 
 from __future__ import annotations
@@ -318,45 +318,59 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def bench_limits(args: argparse.Namespace, tmp: Path, upstream: str, slow_port: int) -> None:
-    """Case ``cached`` sent with a key, one gateway after another in this run: the key without
-    limits (``none``), with limits checked in process (``local``) and through Redis on loopback
-    (``redis``, ``on_error: block`` so a Redis failure would show as errors). The limits are far
-    above the load: every request is checked (rpm, tpm, team budget) and settled, none refused."""
+    """Case ``cached`` sent with a key, through three gateways running side by side: the key
+    without limits (``none``), with limits checked in process (``local``) and through Redis on
+    loopback (``redis``, ``on_error: block`` so a Redis failure would show as errors). The limits
+    are far above the load: every request is checked (rpm, tpm, team budget) and settled, none
+    refused. wrk loads them in turn, ``--rounds`` times, so a busy machine slows all alike; the
+    summary gives each one's median over the rounds."""
+    import statistics
+
     script = lua_script(tmp, "cached", key=BENCH_KEY)
     redis: subprocess.Popen[bytes] | None = None
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "BENCH_KEY": BENCH_KEY}
-    rows: dict[tuple[str, int], dict[str, float]] = {}
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
-          f"gateway workers {args.workers}; case cached with a key")
-    print(f"{'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
-          f"{'added p50 vs none':>17} {'rps vs none':>11}")
+    gateways: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {}
     try:
+        if "redis" in args.limits:
+            redis, env["BENCH_REDIS_URL"] = start_redis(tmp)
         for mode in args.limits:
-            state = ""
-            if mode == "redis":
-                if redis is None:
-                    redis, env["BENCH_REDIS_URL"] = start_redis(tmp)
-                state = "state: {redis_url_env: BENCH_REDIS_URL, on_error: block}\n"
+            state = "state: {redis_url_env: BENCH_REDIS_URL, on_error: block}\n" if mode == "redis" else ""
             directory = tmp / f"limits-{mode}"
             directory.mkdir()
             config = write_config(directory, upstream, slow_port, LIMIT_AUTH["none" if mode == "none" else "limited"],
                                   state)
             port = free_port()
-            gateway = start_gateway(config, port, args.workers, env)
-            try:
-                wait_http(f"http://127.0.0.1:{port}/readyz")
-                for c in args.concurrency:
-                    r = rows[mode, c] = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, c,
-                                                args.duration)
-                    base = rows.get(("none", c))
-                    vs = (f"{r['p50'] - base['p50']:>+17.3f} {r['rps'] / base['rps']:>11.2f}" if base and base["rps"]
-                          else f"{'':>17} {'':>11}")
-                    print(f"{mode:7} {c:>4} | {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} {r['rps']:>8.0f} "
-                          f"{r['errors']:>4.0f} | {vs}", flush=True)
-            finally:
-                stop_process(gateway)
-        print("# latencies in ms; 'vs none' = the same concurrency with the key unlimited, same run")
+            gateways[mode] = (start_gateway(config, port, args.workers, env), port)
+        for _, port in gateways.values():
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+        print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
+              f"gateway workers {args.workers}; case cached with a key; {args.rounds} rounds")
+        print(f"{'round':>5} {'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4}")
+        for n in range(args.rounds):
+            for c in args.concurrency:
+                for mode, (_, port) in gateways.items():
+                    r = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, c, args.duration)
+                    runs.setdefault((mode, c), []).append(r)
+                    print(f"{n + 1:>5} {mode:7} {c:>4} | {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} "
+                          f"{r['rps']:>8.0f} {r['errors']:>4.0f}", flush=True)
+        print(f"# medians over the rounds\n{'limits':7} {'conc':>4} | {'p50':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
+              f"{'added p50 vs none':>17} {'rps vs none':>11}")
+        for c in args.concurrency:
+            base = runs.get(("none", c))
+            for mode in gateways:
+                rs = runs[mode, c]
+                p50, p99 = statistics.median(r["p50"] for r in rs), statistics.median(r["p99"] for r in rs)
+                rps, errors = statistics.median(r["rps"] for r in rs), sum(r["errors"] for r in rs)
+                vs = ""
+                if base:
+                    b50, brps = statistics.median(r["p50"] for r in base), statistics.median(r["rps"] for r in base)
+                    vs = f"{p50 - b50:>+17.3f} {rps / brps if brps else float('nan'):>11.2f}"
+                print(f"{mode:7} {c:>4} | {p50:>7.3f} {p99:>7.3f} {rps:>8.0f} {errors:>4.0f} | {vs}")
+        print("# latencies in ms; 'vs none' = the key without limits, same concurrency, same rounds")
     finally:
+        for proc, _ in gateways.values():
+            stop_process(proc)
         if redis is not None:
             redis.terminate()
             redis.wait(timeout=10)
@@ -375,7 +389,8 @@ def main() -> int:
                         help="after the table, load case 'cached' at concurrency 32 this long and report RSS growth")
     parser.add_argument("--limits", nargs="+", choices=["none", "local", "redis"], default=None,
                         help="instead of the cases: case cached with a key, without limits / limits in process / "
-                             "limits through redis-server on loopback (put none first: the others compare to it)")
+                             "limits through redis-server on loopback (none: the others compare to it)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --limits: load each gateway this many times")
     args = parser.parse_args()
     for tool in ("wrk", "nginx", *(["redis-server"] if args.limits and "redis" in args.limits else [])):
         if shutil.which(tool) is None:
