@@ -234,29 +234,20 @@ class Secrets(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    # gateway key secret -> key id
-    client_keys: dict[str, str]
-    # backend name -> upstream API key (absent when the backend needs none or env is unset)
+    # backend name -> upstream API key (absent when the backend needs none or env is unset).
+    # Client keys are not here: gateway.limits.Tenancy keeps only their SHA-256.
     backend_keys: dict[str, str]
 
     def __repr__(self) -> str:  # never print secrets
-        return f"Secrets(client_keys={len(self.client_keys)}, backend_keys={sorted(self.backend_keys)})"
+        return f"Secrets(backend_keys={sorted(self.backend_keys)})"
 
     __str__ = __repr__
 
 
 def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, list[str]]:
-    """Read every secret the config names from ``environ``; return warnings for missing ones."""
+    """Read the backends' secrets from ``environ``; return warnings for missing ones. (Client keys
+    are read by :class:`gateway.limits.Tenancy`, which warns about its own.)"""
     warnings: list[str] = []
-    client: dict[str, str] = {}
-    for key in cfg.auth.keys:
-        if key.secret_env is None:
-            continue  # secret_sha256: nothing to read
-        value = environ.get(key.secret_env)
-        if not value:
-            warnings.append(f"auth key '{key.id}': environment variable {key.secret_env} is not set; key disabled")
-            continue
-        client[value] = key.id
     backend: dict[str, str] = {}
     for name, b in cfg.backends.items():
         if b.api_key_env:
@@ -265,4 +256,4 @@ def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, l
                 backend[name] = value
             else:
                 warnings.append(f"backend '{name}': environment variable {b.api_key_env} is not set")
-    return Secrets(client_keys=client, backend_keys=backend), warnings
+    return Secrets(backend_keys=backend), warnings
