@@ -317,13 +317,23 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("redis-server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_limits(args: argparse.Namespace, tmp: Path, upstream: str, slow_port: int) -> None:
     """Case ``cached`` sent with a key, through three gateways running side by side: the key
     without limits (``none``), with limits checked in process (``local``) and through Redis on
     loopback (``redis``, ``on_error: block`` so a Redis failure would show as errors). The limits
     are far above the load: every request is checked (rpm, tpm, team budget) and settled, none
     refused. wrk loads them in turn, ``--rounds`` times, so a busy machine slows all alike; the
-    summary gives each one's median over the rounds."""
+    summary gives each one's median over the rounds. CPU per request (the gateway process, and
+    redis-server) is what the limits cost, whatever else runs on the machine."""
     import statistics
 
     script = lua_script(tmp, "cached", key=BENCH_KEY)
@@ -346,28 +356,40 @@ def bench_limits(args: argparse.Namespace, tmp: Path, upstream: str, slow_port: 
             wait_http(f"http://127.0.0.1:{port}/readyz")
         print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
               f"gateway workers {args.workers}; case cached with a key; {args.rounds} rounds")
-        print(f"{'round':>5} {'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4}")
+        print(f"{'round':>5} {'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
+              f"{'gateway CPU us/req':>18} {'redis us/req':>12}")
         for n in range(args.rounds):
             for c in args.concurrency:
-                for mode, (_, port) in gateways.items():
+                for mode, (proc, port) in gateways.items():
+                    cpu0 = cpu_seconds(proc.pid)
+                    redis0 = cpu_seconds(redis.pid) if redis is not None else 0.0
                     r = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, c, args.duration)
+                    done = max(r["rps"] * args.duration, 1.0)
+                    r["cpu"] = (cpu_seconds(proc.pid) - cpu0) / done * 1e6
+                    r["redis_cpu"] = ((cpu_seconds(redis.pid) - redis0) / done * 1e6
+                                      if redis is not None and mode == "redis" else 0.0)
                     runs.setdefault((mode, c), []).append(r)
                     print(f"{n + 1:>5} {mode:7} {c:>4} | {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} "
-                          f"{r['rps']:>8.0f} {r['errors']:>4.0f}", flush=True)
+                          f"{r['rps']:>8.0f} {r['errors']:>4.0f} | {r['cpu']:>18.0f} {r['redis_cpu']:>12.0f}",
+                          flush=True)
         print(f"# medians over the rounds\n{'limits':7} {'conc':>4} | {'p50':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
-              f"{'added p50 vs none':>17} {'rps vs none':>11}")
+              f"{'added p50 vs none':>17} {'rps vs none':>11} | {'CPU us/req':>10} {'vs none':>8} {'redis':>6}")
         for c in args.concurrency:
             base = runs.get(("none", c))
             for mode in gateways:
                 rs = runs[mode, c]
                 p50, p99 = statistics.median(r["p50"] for r in rs), statistics.median(r["p99"] for r in rs)
                 rps, errors = statistics.median(r["rps"] for r in rs), sum(r["errors"] for r in rs)
-                vs = ""
+                cpu, redis_cpu = statistics.median(r["cpu"] for r in rs), statistics.median(r["redis_cpu"] for r in rs)
+                vs, cpu_vs = f"{'':>17} {'':>11}", ""
                 if base:
                     b50, brps = statistics.median(r["p50"] for r in base), statistics.median(r["rps"] for r in base)
                     vs = f"{p50 - b50:>+17.3f} {rps / brps if brps else float('nan'):>11.2f}"
-                print(f"{mode:7} {c:>4} | {p50:>7.3f} {p99:>7.3f} {rps:>8.0f} {errors:>4.0f} | {vs}")
-        print("# latencies in ms; 'vs none' = the key without limits, same concurrency, same rounds")
+                    cpu_vs = f"{cpu - statistics.median(r['cpu'] for r in base):>+8.0f}"
+                print(f"{mode:7} {c:>4} | {p50:>7.3f} {p99:>7.3f} {rps:>8.0f} {errors:>4.0f} | {vs} | "
+                      f"{cpu:>10.0f} {cpu_vs:>8} {redis_cpu:>6.0f}")
+        print("# latencies in ms; 'vs none' = the key without limits, same concurrency, same rounds; CPU: the "
+              "gateway process (and redis-server) per request served")
     finally:
         for proc, _ in gateways.values():
             stop_process(proc)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from gateway.config import Budget, Limits
 from gateway.limits import gcra
-from gateway.limits.periods import Window, window
+from gateway.limits.periods import window
 
 BucketKind = Literal["requests", "tokens"]
 Scope = Literal["key", "team"]
@@ -53,15 +53,17 @@ class Plan:
         return [b.key for b in self.buckets] + [b.key for b in self.budgets]
 
 
-Spec = tuple[str, BucketKind, Scope, int, float]  # storage key, kind, scope, limit, interval
-
-
 @dataclass
 class _Derived:
-    """What a key's rules work out once: storage keys and limits, and the current periods."""
+    """What a key's rules work out once: buckets (tokens' cost set per request), and the budget
+    lines of the current periods."""
 
-    specs: tuple[list[Spec], list[tuple[str, Scope, Budget]]] | None = None
-    windows: dict[str, Window] = field(default_factory=dict)
+    ready: bool = False
+    buckets: tuple[Bucket, ...] = ()
+    budgets: list[tuple[str, Scope, Budget]] = field(default_factory=list)
+    lines: tuple[BudgetLine, ...] = ()
+    lines_from: float = 0.0
+    lines_until: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -102,40 +104,46 @@ class Rules:
 
     def plan(self, estimated_tokens: int, now: float) -> Plan:
         """The checks for a request estimated at ``estimated_tokens`` at ``now`` (epoch seconds)."""
-        specs, budgets = self._specs()
-        buckets = tuple(Bucket(key, kind, scope, limit, 1 if kind == "requests" else max(estimated_tokens, 0), iv)
-                        for key, kind, scope, limit, iv in specs)
-        return Plan(self.key_id, self.team, buckets, tuple(self._budget_lines(budgets, now)))
+        d = self._derived()
+        cost = max(estimated_tokens, 0)
+        buckets = tuple(b if b.kind == "requests" else Bucket(b.key, b.kind, b.scope, b.limit, cost, b.interval)
+                        for b in d.buckets)
+        if d.budgets and not d.lines_from <= now < d.lines_until:
+            self._period_lines(d, now)
+        return Plan(self.key_id, self.team, buckets, d.lines)
 
-    def _specs(self) -> tuple[list[Spec], list[tuple[str, Scope, Budget]]]:
-        """The storage keys and limits, worked out once per key (and per reload)."""
-        if self._cache.specs is not None:
-            return self._cache.specs
-        specs: list[Spec] = []
-        budgets: list[tuple[str, Scope, Budget]] = []
+    def _derived(self) -> _Derived:
+        """Storage keys and limits, worked out once per key (and per reload)."""
+        d = self._cache
+        if d.ready:
+            return d
         scopes: tuple[tuple[Scope, Limits | None, Budget | None], ...] = (
             ("key", self.key_limits, self.key_budget),
             ("team", self.team_limits if self.team is not None else None,
              self.team_budget if self.team is not None else None))
+        buckets: list[Bucket] = []
         for scope, limits, budget in scopes:
             prefix = self.storage_prefix(scope)
             if limits is not None and limits.rpm is not None:
-                specs.append((f"{prefix}:rpm", "requests", scope, limits.rpm, gcra.interval_us(limits.rpm)))
+                buckets.append(Bucket(f"{prefix}:rpm", "requests", scope, limits.rpm, 1, gcra.interval_us(limits.rpm)))
             if limits is not None and limits.tpm is not None:
-                specs.append((f"{prefix}:tpm", "tokens", scope, limits.tpm, gcra.interval_us(limits.tpm)))
+                buckets.append(Bucket(f"{prefix}:tpm", "tokens", scope, limits.tpm, 0, gcra.interval_us(limits.tpm)))
             if budget is not None:
-                budgets.append((prefix, scope, budget))
-        self._cache.specs = (specs, budgets)
-        return specs, budgets
+                d.budgets.append((prefix, scope, budget))
+        d.buckets = tuple(buckets)
+        d.ready = True
+        return d
 
-    def _budget_lines(self, budgets: list[tuple[str, Scope, Budget]], now: float) -> list[BudgetLine]:
+    @staticmethod
+    def _period_lines(d: _Derived, now: float) -> None:
+        """The budget lines of the periods that contain ``now`` (kept until one of them ends)."""
         lines = []
-        for prefix, scope, budget in budgets:
-            w = self._cache.windows.get(budget.period)
-            if w is None or not w.start <= now < w.end:
-                w = self._cache.windows[budget.period] = window(budget.period, now)
+        d.lines_from, d.lines_until = float("-inf"), float("inf")
+        for prefix, scope, budget in d.budgets:
+            w = window(budget.period, now)
+            d.lines_from, d.lines_until = max(d.lines_from, w.start), min(d.lines_until, w.end)
             lines.append(BudgetLine(f"{prefix}:usd:{w.id}", scope, budget.usd, w.end))
-        return lines
+        d.lines = tuple(lines)
 
 
 def _has(limits: Limits | None) -> bool:

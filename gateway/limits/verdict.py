@@ -17,6 +17,8 @@ from gateway.limits import gcra
 from gateway.limits.plan import Plan
 
 DeniedKind = Literal["requests", "tokens", "budget"]
+HEADERS = {kind: (f"x-ratelimit-limit-{kind}", f"x-ratelimit-remaining-{kind}", f"x-ratelimit-reset-{kind}")
+           for kind in ("requests", "tokens")}
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,14 @@ def verdict(plan: Plan, now: float, bases: list[float], spends: list[float], den
         tat = base + bucket.cost * bucket.interval if allowed else base
         left = gcra.remaining(bucket.limit, tat, now)
         seen = best.get(bucket.kind)
-        if seen is None or (left, bucket.limit) < seen[:2]:
+        if seen is None or left < seen[0] or (left == seen[0] and bucket.limit < seen[1]):
             best[bucket.kind] = (left, bucket.limit, tat)
     headers: dict[str, str] = {}
-    for unit, (left, limit, tat) in best.items():
-        headers[f"x-ratelimit-limit-{unit}"] = str(limit)
-        headers[f"x-ratelimit-remaining-{unit}"] = str(left)
-        headers[f"x-ratelimit-reset-{unit}"] = duration(gcra.reset_us(tat, now) / 1e6)
+    for kind, (left, limit, tat) in best.items():
+        limit_name, remaining_name, reset_name = HEADERS[kind]
+        headers[limit_name] = str(limit)
+        headers[remaining_name] = str(left)
+        headers[reset_name] = duration((tat - now) / 1e6 if tat > now else 0.0)
     if allowed:
         return Verdict(plan, True, spends=tuple(spends), headers=headers)
     too_large = False
