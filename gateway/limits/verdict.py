@@ -67,8 +67,8 @@ def verdict(plan: Plan, now: float, bases: list[float], spends: list[float], den
         if seen is None or left < seen[0] or (left == seen[0] and bucket.limit < seen[1]):
             best[bucket.kind] = (left, bucket.limit, tat)
     headers: dict[str, str] = {}
-    for kind, (left, limit, tat) in best.items():
-        limit_name, remaining_name, reset_name = HEADERS[kind]
+    for unit, (left, limit, tat) in best.items():
+        limit_name, remaining_name, reset_name = HEADERS[unit]
         headers[limit_name] = str(limit)
         headers[remaining_name] = str(left)
         headers[reset_name] = duration((tat - now) / 1e6 if tat > now else 0.0)
