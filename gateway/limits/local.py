@@ -25,8 +25,15 @@ class LocalStore:
     def check(self, plan: Plan) -> Verdict:
         now_s = self._clock()
         now = now_s * 1e6
-        bases = [gcra.admit(self._tats.get(b.key), now, b.interval, b.cost)[0] for b in plan.buckets]
-        spends = [self.spend(line.key, now_s) for line in plan.budgets]
+        tats = self._tats
+        bases = []
+        for b in plan.buckets:
+            tat = tats.get(b.key)
+            bases.append(now if tat is None or tat < now else tat)
+        spends = []
+        for line in plan.budgets:
+            value, expires = self._spend.get(line.key, (0.0, 0.0))
+            spends.append(value if expires > now_s else 0.0)
         denied = first_denial(plan, now, bases, spends)
         if denied == 0:
             for bucket, base in zip(plan.buckets, bases, strict=True):

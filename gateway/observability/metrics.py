@@ -25,7 +25,7 @@ class Metrics:
         self.registry = registry
         self.multiproc_dir = multiproc_dir
         self._policy_version: str | None = None
-        self._spent: dict[str, float] = {}
+        self._spend_children: dict[str, Gauge] = {}
         r = registry
         self.requests = Counter("gateway_requests", "Requests served",
                                 ["endpoint", "route", "backend", "zone", "model", "status"], registry=r)
@@ -86,9 +86,11 @@ class Metrics:
         self.rate_limited.labels(key=key, kind=kind).inc()
 
     def spend(self, team: str, usd: float) -> None:
-        if self._spent.get(team) != usd:  # reported on every request: set the gauge when it moves
-            self._spent[team] = usd
-            self.spend_usd.labels(team=team).set(usd)
+        # reported on every request: the team's gauge child is looked up once
+        child = self._spend_children.get(team)
+        if child is None:
+            child = self._spend_children[team] = self.spend_usd.labels(team=team)
+        child.set(usd)
 
     def degraded(self, flag: bool) -> None:
         self.limits_degraded.set(1 if flag else 0)
