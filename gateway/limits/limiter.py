@@ -80,11 +80,15 @@ class Limiter:
         self._unsynced: dict[str, tuple[float, int]] = {}  # counter -> (USD, ttl) charged locally while degraded
         if state.redis_url_env is not None:
             url = environ.get(state.redis_url_env)
+            problem = None if url else "is not set"
             if url:
-                self._redis = RedisStore(url, timeout=state.timeout, cluster=state.cluster)
-            else:  # said to share, cannot: never silently count per process without saying so
-                log.error("state.redis_url_env: environment variable %s is not set; limits are %s",
-                          state.redis_url_env, "counted per process" if state.on_error == "local" else "refused")
+                try:
+                    self._redis = RedisStore(url, timeout=state.timeout, cluster=state.cluster)
+                except ValueError:  # the URL itself stays out of the log: it may hold a password
+                    problem = "does not hold a redis://, rediss:// or unix:// URL"
+            if problem is not None:  # said to share, cannot: never count per process without saying so
+                log.error("state.redis_url_env: environment variable %s %s; limits are %s", state.redis_url_env,
+                          problem, "counted per process" if state.on_error == "local" else "refused")
                 self._degraded = True
 
     @property

@@ -132,12 +132,13 @@ async def test_redis_down_at_start_or_not_named(tmp_path: Path, events: Events) 
     finally:
         await lim.aclose()
         server.kill()
-    unset = Limiter(StateConfig(redis_url_env="UNSET", on_error="block"), {}, Events())
-    await unset.start()
-    assert unset.degraded and not unset.ready
-    with pytest.raises(LimitsUnavailable):
-        await unset.check(Rules("k", None, "gw", key_limits=Limits(rpm=1)), 0)
-    await unset.aclose()
+    for environ in ({}, {"UNSET": "http://user:pw@host"}):  # not set, or not a Redis URL
+        unset = Limiter(StateConfig(redis_url_env="UNSET", on_error="block"), environ, Events())
+        await unset.start()
+        assert unset.degraded and not unset.ready
+        with pytest.raises(LimitsUnavailable):
+            await unset.check(Rules("k", None, "gw", key_limits=Limits(rpm=1)), 0)
+        await unset.aclose()
 
 
 async def admitted(lim: Limiter, r: Rules, n: int) -> int:
