@@ -6,6 +6,7 @@ concurrencies. Every run is bounded in time. See bench/README.md.
 
     python bench/proxy.py                       # all cases, concurrency 1 8 32 64, 10 s each
     python bench/proxy.py --cases cached --concurrency 1 32 --duration 5
+    python bench/proxy.py --limits none local redis --concurrency 1 32 --duration 5 --rounds 3   # limits' cost
 """
 
 from __future__ import annotations
@@ -84,7 +85,19 @@ http {{
     return subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
 
 
-def write_config(tmp: Path, upstream: str, slow_port: int) -> Path:
+BENCH_KEY = "bench-key-0123456789"
+# --limits: the same key with no limit, with limits far above the load (never refused, always
+# checked and settled: rpm, tpm and a team budget), in process or through Redis.
+LIMIT_AUTH = {
+    "none": "auth:\n  keys: [{id: bench, secret_env: BENCH_KEY, team: bench}]\n",
+    "limited": ("auth:\n  keys: [{id: bench, secret_env: BENCH_KEY, team: bench,\n"
+                "          limits: {rpm: 1000000000, tpm: 1000000000000}}]\n"
+                "  teams: {bench: {budget: {usd: 1000000000, period: month}}}\n"),
+}
+
+
+def write_config(tmp: Path, upstream: str, slow_port: int, auth: str = "auth: {allow_anonymous: true}\n",
+                 state: str = "") -> Path:
     (tmp / "policy.yaml").write_text("""\
 version: 1
 default: local
@@ -104,8 +117,7 @@ routes:
     to: requested
 """)
     (tmp / "config.yaml").write_text(f"""\
-auth: {{allow_anonymous: true}}
-backends:
+{auth}{state}backends:
   local-nginx: {{type: openai, zone: local, base_url: "{upstream}/v1"}}
   cloud-nginx: {{type: openai, zone: cloud, base_url: "{upstream}/v1"}}
   cloud-stream: {{type: openai, zone: cloud, base_url: "{upstream}/stream/v1"}}
@@ -146,15 +158,15 @@ end
 """
 
 
-def lua_script(tmp: Path, case: str) -> Path:
+def lua_script(tmp: Path, case: str, key: str | None = None) -> Path:
     user = PII_USER if case == "pii" else USER
     if case == "unique":
         user = "Request UNIQUE. " + user
     body = json.dumps({"model": "stream" if case == "stream" else "auto",
                        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
                        "stream": case == "stream"})
-    headers = '{["Content-Type"]="application/json"}'
-    path = tmp / f"{case}.lua"
+    headers = '{["Content-Type"]="application/json"' + (f', ["Authorization"]="Bearer {key}"' if key else "") + "}"
+    path = tmp / f"{case}{'-key' if key else ''}.lua"
     path.write_text(LUA % (body, "true" if case == "unique" else "false", headers))
     return path
 
@@ -272,6 +284,120 @@ def soak(tmp: Path, gw_port: int, pid: int, seconds: int) -> None:
           f"{first:.0f}, peak {max(samples):.0f}, end {samples[-1]:.0f}: growth {100 * (samples[-1] / first - 1):.1f}%")
 
 
+def start_gateway(config: Path, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port),
+                             "--workers", str(workers), "--log-level", "warning"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_limits(args: argparse.Namespace, tmp: Path, upstream: str, slow_port: int) -> None:
+    """Case ``cached`` sent with a key, through three gateways running side by side: the key
+    without limits (``none``), with limits checked in process (``local``) and through Redis on
+    loopback (``redis``, ``on_error: block`` so a Redis failure would show as errors). The limits
+    are far above the load: every request is checked (rpm, tpm, team budget) and settled, none
+    refused. wrk loads them in turn, ``--rounds`` times, so a busy machine slows all alike; the
+    summary gives each one's median over the rounds. CPU per request (the gateway process, and
+    redis-server) is what the limits cost, whatever else runs on the machine."""
+    import statistics
+
+    script = lua_script(tmp, "cached", key=BENCH_KEY)
+    redis: subprocess.Popen[bytes] | None = None
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "BENCH_KEY": BENCH_KEY}
+    gateways: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+    try:
+        if "redis" in args.limits:
+            redis, env["BENCH_REDIS_URL"] = start_redis(tmp)
+        for mode in args.limits:
+            state = "state: {redis_url_env: BENCH_REDIS_URL, on_error: block}\n" if mode == "redis" else ""
+            directory = tmp / f"limits-{mode}"
+            directory.mkdir()
+            config = write_config(directory, upstream, slow_port, LIMIT_AUTH["none" if mode == "none" else "limited"],
+                                  state)
+            port = free_port()
+            gateways[mode] = (start_gateway(config, port, args.workers, env), port)
+        for _, port in gateways.values():
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+        print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
+              f"gateway workers {args.workers}; case cached with a key; {args.rounds} rounds")
+        print(f"{'round':>5} {'limits':7} {'conc':>4} | {'p50':>7} {'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
+              f"{'gateway CPU us/req':>18} {'redis us/req':>12}")
+        for n in range(args.rounds):
+            for c in args.concurrency:
+                for mode, (proc, port) in gateways.items():
+                    cpu0 = cpu_seconds(proc.pid)
+                    redis0 = cpu_seconds(redis.pid) if redis is not None else 0.0
+                    r = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, c, args.duration)
+                    done = max(r["rps"] * args.duration, 1.0)
+                    r["cpu"] = (cpu_seconds(proc.pid) - cpu0) / done * 1e6
+                    r["redis_cpu"] = ((cpu_seconds(redis.pid) - redis0) / done * 1e6
+                                      if redis is not None and mode == "redis" else 0.0)
+                    runs.setdefault((mode, c), []).append(r)
+                    print(f"{n + 1:>5} {mode:7} {c:>4} | {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} "
+                          f"{r['rps']:>8.0f} {r['errors']:>4.0f} | {r['cpu']:>18.0f} {r['redis_cpu']:>12.0f}",
+                          flush=True)
+        print(f"# medians over the rounds\n{'limits':7} {'conc':>4} | {'p50':>7} {'p99':>7} {'rps':>8} {'err':>4} | "
+              f"{'added p50 vs none':>17} {'rps vs none':>11} | {'CPU us/req':>10} {'vs none':>8} {'redis':>6}")
+        for c in args.concurrency:
+            base = runs.get(("none", c))
+            for mode in gateways:
+                rs = runs[mode, c]
+                p50, p99 = statistics.median(r["p50"] for r in rs), statistics.median(r["p99"] for r in rs)
+                rps, errors = statistics.median(r["rps"] for r in rs), sum(r["errors"] for r in rs)
+                cpu, redis_cpu = statistics.median(r["cpu"] for r in rs), statistics.median(r["redis_cpu"] for r in rs)
+                vs, cpu_vs = f"{'':>17} {'':>11}", ""
+                if base:
+                    b50, brps = statistics.median(r["p50"] for r in base), statistics.median(r["rps"] for r in base)
+                    vs = f"{p50 - b50:>+17.3f} {rps / brps if brps else float('nan'):>11.2f}"
+                    cpu_vs = f"{cpu - statistics.median(r['cpu'] for r in base):>+8.0f}"
+                print(f"{mode:7} {c:>4} | {p50:>7.3f} {p99:>7.3f} {rps:>8.0f} {errors:>4.0f} | {vs} | "
+                      f"{cpu:>10.0f} {cpu_vs:>8} {redis_cpu:>6.0f}")
+        print("# latencies in ms; 'vs none' = the key without limits, same concurrency, same rounds; CPU: the "
+              "gateway process (and redis-server) per request served")
+    finally:
+        for proc, _ in gateways.values():
+            stop_process(proc)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="+", default=["cached", "unique", "stream", "pii"],
@@ -283,8 +409,12 @@ def main() -> int:
                         help="requests for the time-to-first-token and chunk-gap measurement (0: skip)")
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                         help="after the table, load case 'cached' at concurrency 32 this long and report RSS growth")
+    parser.add_argument("--limits", nargs="+", choices=["none", "local", "redis"], default=None,
+                        help="instead of the cases: case cached with a key, without limits / limits in process / "
+                             "limits through redis-server on loopback (none: the others compare to it)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --limits: load each gateway this many times")
     args = parser.parse_args()
-    for tool in ("wrk", "nginx"):
+    for tool in ("wrk", "nginx", *(["redis-server"] if args.limits and "redis" in args.limits else [])):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed (apt-get install wrk nginx-light)", file=sys.stderr)
             return 2
@@ -294,12 +424,17 @@ def main() -> int:
         upstream = f"http://127.0.0.1:{up_port}"
         nginx = start_nginx(tmp, up_port)
         slow_port = free_port()
+        if args.limits:
+            try:
+                wait_http(f"{upstream}/v1/chat/completions")
+                bench_limits(args, tmp, upstream, slow_port)
+            finally:
+                nginx.terminate()
+                nginx.wait(timeout=10)
+            return 0
         config = write_config(tmp, upstream, slow_port)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config),
-                                    "--port", str(gw_port), "--workers", str(args.workers),
-                                    "--log-level", "warning"],
-                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        gateway = start_gateway(config, gw_port, args.workers, env)
         try:
             wait_http(f"{upstream}/v1/chat/completions")
             wait_http(f"http://127.0.0.1:{gw_port}/readyz")
@@ -324,11 +459,7 @@ def main() -> int:
             if args.soak:
                 soak(tmp, gw_port, gateway.pid, args.soak)
         finally:
-            gateway.send_signal(signal.SIGINT)
-            try:
-                gateway.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
+            stop_process(gateway)
             nginx.terminate()
             nginx.wait(timeout=10)
     return 0

@@ -71,6 +71,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _load_policy(config)  # fail fast, with file and line, before binding the port
     _check_recognizers(config, args.config)
+    _warn_per_process_limits(config, args.workers)
     os.environ[app_factory_env] = str(Path(args.config).resolve())
     # several workers: prometheus-client multiprocess mode, set before any worker imports it
     metrics_dir = prepare_multiprocess_dir(os.environ, args.workers)
@@ -88,6 +89,18 @@ def _run_uvicorn(args: argparse.Namespace, config: Config) -> None:
                 host=args.host or config.server.host, port=args.port or config.server.port,
                 workers=args.workers, loop="uvloop", http="httptools", log_level=args.log_level,
                 access_log=False, timeout_graceful_shutdown=30, proxy_headers=False, server_header=False)
+
+
+def _limited(config: Config) -> bool:
+    return any(k.limits or k.budget for k in config.auth.keys) or any(
+        t.limits or t.budget for t in config.auth.teams.values())
+
+
+def _warn_per_process_limits(config: Config, workers: int) -> None:
+    if workers > 1 and config.state.redis_url_env is None and _limited(config):
+        logging.getLogger("gateway").warning(
+            "limits and budgets are counted in each of the %d worker processes (they multiply); "
+            "set state.redis_url_env to share them through Redis", workers)
 
 
 def _load_policy(config: Config) -> Policy:
@@ -127,6 +140,10 @@ def _check(path: str) -> int:
               f"recognizer or remove them): {', '.join(missing)}", file=sys.stderr)
     print(f"ok: {path}: {len(config.backends)} backends, {len(config.models)} models; "
           f"policy {config.policy} version {policy.version}")
+    where = (f"shared through Redis (${config.state.redis_url_env}, on_error: {config.state.on_error})"
+             if config.state.redis_url_env else "counted in process")
+    print(f"auth: {len(config.auth.keys)} keys, {len(config.auth.teams)} teams; limits and budgets {where}"
+          if _limited(config) else f"auth: {len(config.auth.keys)} keys, {len(config.auth.teams)} teams; no limits")
     return 0
 
 

@@ -27,15 +27,58 @@ class ServerConfig(Strict):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
 
+class Limits(Strict):
+    """Requests and tokens (prompt + completion) per minute; absent: no such limit."""
+
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
+
+
+class Budget(Strict):
+    """USD per calendar period in UTC (day; ISO week from Monday; month), at the config's prices."""
+
+    usd: float = Field(gt=0)
+    period: Literal["day", "week", "month"] = "month"
+
+
 class ApiKey(Strict):
+    """A client key: its secret in an environment variable, or only the SHA-256 of it (hex)."""
+
     id: str = Field(min_length=1)
-    secret_env: str = Field(min_length=1)
+    secret_env: str | None = Field(default=None, min_length=1)
+    secret_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     team: str | None = None
+    limits: Limits | None = None
+    budget: Budget | None = None
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> ApiKey:
+        if (self.secret_env is None) == (self.secret_sha256 is None):
+            raise ValueError("give exactly one of secret_env and secret_sha256")
+        return self
+
+
+class TeamConfig(Strict):
+    limits: Limits | None = None
+    budget: Budget | None = None
 
 
 class AuthConfig(Strict):
     keys: list[ApiKey] = []
+    teams: dict[str, TeamConfig] = {}
     allow_anonymous: bool = False
+
+
+class StateConfig(Strict):
+    """Where limits and spend live: Redis named by ``redis_url_env`` (shared by every replica), or
+    this process. ``on_error``: when Redis cannot be reached, count per process (``local``) or
+    answer 503 (``block``). ``timeout``: seconds per Redis call. ``cluster``: a Redis Cluster."""
+
+    redis_url_env: str | None = Field(default=None, min_length=1)
+    on_error: Literal["local", "block"] = "local"
+    timeout: float = Field(default=0.25, gt=0)
+    cluster: bool = False
+    key_prefix: str = Field(default="gateway", min_length=1)
 
 
 class Timeouts(Strict):
@@ -143,6 +186,7 @@ class Config(Strict):
     classifier: ClassifierConfig = ClassifierConfig()
     policy: str = "policies/default.yaml"
     audit: AuditConfig = AuditConfig()
+    state: StateConfig = StateConfig()
     # Directory the config file lives in; relative paths (policy, model_path) resolve against it.
     base_dir: str = Field(default=".", exclude=True)
 
@@ -195,27 +239,20 @@ class Secrets(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    # gateway key secret -> key id
-    client_keys: dict[str, str]
-    # backend name -> upstream API key (absent when the backend needs none or env is unset)
+    # backend name -> upstream API key (absent when the backend needs none or env is unset).
+    # Client keys are not here: gateway.limits.Tenancy keeps only their SHA-256.
     backend_keys: dict[str, str]
 
     def __repr__(self) -> str:  # never print secrets
-        return f"Secrets(client_keys={len(self.client_keys)}, backend_keys={sorted(self.backend_keys)})"
+        return f"Secrets(backend_keys={sorted(self.backend_keys)})"
 
     __str__ = __repr__
 
 
 def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, list[str]]:
-    """Read every secret the config names from ``environ``; return warnings for missing ones."""
+    """Read the backends' secrets from ``environ``; return warnings for missing ones. (Client keys
+    are read by :class:`gateway.limits.Tenancy`, which warns about its own.)"""
     warnings: list[str] = []
-    client: dict[str, str] = {}
-    for key in cfg.auth.keys:
-        value = environ.get(key.secret_env)
-        if not value:
-            warnings.append(f"auth key '{key.id}': environment variable {key.secret_env} is not set; key disabled")
-            continue
-        client[value] = key.id
     backend: dict[str, str] = {}
     for name, b in cfg.backends.items():
         if b.api_key_env:
@@ -224,4 +261,4 @@ def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, l
                 backend[name] = value
             else:
                 warnings.append(f"backend '{name}': environment variable {b.api_key_env} is not set")
-    return Secrets(client_keys=client, backend_keys=backend), warnings
+    return Secrets(backend_keys=backend), warnings

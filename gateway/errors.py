@@ -10,8 +10,10 @@ error ``type`` and ``code``, and a message that never contains request or respon
       ModelNotFound         404 model_not_found
       PayloadTooLarge       413 request_too_large
       RateLimited           429 rate_limit_exceeded
+        QuotaExceeded       429 insufficient_quota (a key's or team's budget is spent)
       UpstreamError         502 upstream_error
       NoBackendAvailable    503 no_backend_available
+      LimitsUnavailable     503 limits_unavailable (the shared limit store is down, on_error: block)
       UpstreamTimeout       504 upstream_timeout
     ConfigError             not an HTTP error: a config or policy file that does not load
     BackendFailure          a backend could not serve a request (internal; the HTTP layer turns
@@ -83,6 +85,11 @@ class RateLimited(GatewayError):
     code = "rate_limit_exceeded"
 
 
+class QuotaExceeded(RateLimited):
+    type = "insufficient_quota"
+    code = "insufficient_quota"
+
+
 class UpstreamError(GatewayError):
     status = 502
     type = "upstream_error"
@@ -93,6 +100,12 @@ class NoBackendAvailable(GatewayError):
     status = 503
     type = "service_unavailable"
     code = "no_backend_available"
+
+
+class LimitsUnavailable(GatewayError):
+    status = 503
+    type = "service_unavailable"
+    code = "limits_unavailable"
 
 
 class UpstreamTimeout(GatewayError):

@@ -28,7 +28,7 @@ def test_check_names_file_line_and_key(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(config)
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))
     assert r.returncode == 1
-    assert f"error: {tmp_path / 'config.yaml'}:7: backends.local-vllm.zone:" in r.stderr
+    assert f"error: {tmp_path / 'config.yaml'}:12: backends.local-vllm.zone:" in r.stderr
     policy = tmp_path / "policies" / "default.yaml"
     (tmp_path / "config.yaml").write_text(config.replace("zone: lokal,", "zone: local,"))
     policy.write_text(policy.read_text().replace("deny_zones:", "deny_zone:", 1))

@@ -4,6 +4,7 @@ import pytest
 
 from gateway.config import load_config, resolve_secrets
 from gateway.errors import ConfigError
+from gateway.limits import Tenancy
 
 GOOD = """\
 server: {host: 127.0.0.1, port: 8080}
@@ -71,9 +72,10 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 def test_secrets_come_from_environment_and_never_print(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, GOOD))
     secrets, warnings = resolve_secrets(cfg, {"GW_KEY_A": "s3cr3t-value", "CLOUD_KEY": "sk-upstream"})
-    assert secrets.client_keys == {"s3cr3t-value": "analytics"}
-    assert secrets.backend_keys == {"cloud": "sk-upstream"}
+    assert secrets.backend_keys == {"cloud": "sk-upstream"}  # client keys: only their hash, in Tenancy
     assert warnings == []
     assert "s3cr3t" not in repr(secrets) and "sk-upstream" not in str(secrets)
     _, warnings = resolve_secrets(cfg, {})
-    assert len(warnings) == 2 and all("not set" in w for w in warnings)
+    assert len(warnings) == 1 and all("not set" in w for w in warnings)
+    tenancy, key_warnings = Tenancy.build(cfg, {})
+    assert tenancy.keys == () and len(key_warnings) == 1 and "not set" in key_warnings[0]

@@ -57,15 +57,18 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw)}
+        # Redis down: with on_error block the limited keys cannot be served (not ready); with
+        # local the gateway serves with per-process counts ("degraded").
+        checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw), "limits": gw.limits.ready}
         ok = all(checks.values())
         # An open breaker does not make the gateway unready: fallbacks may still serve.
         backends = {name: {"state": snap.state, "consecutive_failures": snap.consecutive_failures,
                            "retry_in": round(snap.retry_in, 3)} for name, snap in breakers(gw).items()}
         pool = gw.classifier.status()
         detector = {"workers": pool.workers, "ready": pool.ready, "restarts": pool.restarts, "queued": pool.queued}
-        body = {"status": "ready" if ok else "not_ready", "checks": checks, "detector": detector,
-                "backends": backends}
+        status = ("degraded" if gw.limits.degraded else "ready") if ok else "not_ready"
+        body = {"status": status, "checks": checks, "detector": detector, "backends": backends,
+                "limits": gw.limits.status()}
         return json_response(orjson.dumps(body), 200 if ok else 503, {})
 
     @app.get("/metrics")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 
-from gateway.config import Config, Secrets
 from gateway.errors import AuthenticationFailed
+from gateway.limits import KeyRecord, Tenancy
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -19,17 +18,16 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return key.strip() if key else None
 
 
-def authenticate(headers: Mapping[str, str], config: Config, secrets: Secrets) -> tuple[str | None, str | None]:
-    """Return (key id, team) for the presented key; anonymous is (None, None) when allowed."""
+def authenticate(headers: Mapping[str, str], tenancy: Tenancy) -> KeyRecord | None:
+    """The presented key (compared by SHA-256 in constant time); None: anonymous, when allowed."""
     key = presented_key(headers)
     if key is not None:
-        for secret, key_id in secrets.client_keys.items():
-            if hmac.compare_digest(secret.encode(), key.encode()):
-                team = next((k.team for k in config.auth.keys if k.id == key_id), None)
-                return key_id, team
-        if not config.auth.allow_anonymous:
+        record = tenancy.identify(key)
+        if record is not None:
+            return record
+        if not tenancy.allow_anonymous:
             raise AuthenticationFailed("invalid API key")
         raise AuthenticationFailed("invalid API key (omit the key to call anonymously)")
-    if config.auth.allow_anonymous:
-        return None, None
+    if tenancy.allow_anonymous:
+        return None
     raise AuthenticationFailed("missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 from prometheus_client import CollectorRegistry
@@ -13,6 +14,7 @@ from gateway.backends.base import Backend
 from gateway.backends.registry import build_backends
 from gateway.classify.service import ClassifyService
 from gateway.config import Config, resolve_secrets
+from gateway.limits import Limiter, Tenancy, TenancyStore
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.observability.registry import make_registry, multiprocess_dir
@@ -24,7 +26,9 @@ log = logging.getLogger("gateway")
 def build_gateway(config: Config, environ: Mapping[str, str], *,
                   registry: CollectorRegistry | None = None,
                   classifier: Classifier | None = None,
-                  transports: Mapping[str, httpx.AsyncBaseTransport] | None = None) -> Gateway:
+                  transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+                  config_path: str | Path | None = None) -> Gateway:
+    """``config_path``: the file ``config`` came from, watched for changes of keys and limits."""
     secrets, warnings = resolve_secrets(config, environ)
     for warning in warnings:
         log.warning("%s", warning)
@@ -43,6 +47,9 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
         policies=store,
         metrics=metrics,
         audit=AuditLog(config.audit.path),
+        tenancy=TenancyStore(config, environ, path=config_path,
+                             on_reload=lambda result, tenancy: _on_tenancy(metrics, result, tenancy)),
+        limits=Limiter(config.state, environ, metrics),
     )
 
 
@@ -50,3 +57,8 @@ def _on_reload(metrics: Metrics, result: str, version: str) -> None:
     metrics.policy_reloads.labels(result=result).inc()
     if result == "success":
         metrics.set_policy_version(version)
+
+
+def _on_tenancy(metrics: Metrics, result: str, tenancy: Tenancy) -> None:
+    metrics.config_reloads.labels(result=result).inc()
+    metrics.set_tenancy(tenancy.limited, tenancy.budgets)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.api.headers import request_id
+from gateway.limits import Verdict
 from gateway.policy import Decision
 from gateway.signals import Signals
 from gateway.types import Endpoint, Zone
@@ -28,6 +29,7 @@ class Exchange:
     zone: Zone | None = None
     upstream_seconds: float = 0.0
     classify_seconds: float = 0.0
+    limits: Verdict | None = None  # the key's limits admitted (or refused) this request
     finished: bool = False  # counted and audited
 
 

@@ -27,6 +27,7 @@ from gateway.api.relay import error_response, json_response, reply_response, str
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, BadRequest, GatewayError, ModelNotFound, NoBackendAvailable, PolicyBlocked
+from gateway.limits import estimate_tokens
 from gateway.policy import Decision, evaluate, zone_allowed
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
@@ -47,7 +48,7 @@ class RequestPath:
         inflight = gw.metrics.inflight.labels(endpoint=ingress.endpoint)
         inflight.inc()
         try:
-            greq = await admit(gw, ex, ingress, request)
+            greq = await admit(gw, ex, ingress, request, limit=True)
             signals = await classify(gw, ex, ingress, greq)
             decision = decide(gw, ex, greq, signals)
             count(gw, ex)
@@ -77,7 +78,7 @@ class RequestPath:
         try:
             if ingress is None:
                 raise BadRequest(f"unknown endpoint; one of: {', '.join(self.ingresses)}", param="endpoint")
-            greq = await admit(self.gw, ex, ingress, request)
+            greq = await admit(self.gw, ex, ingress, request, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
             decision = decide(self.gw, ex, greq, signals)
         except GatewayError as exc:
@@ -89,10 +90,17 @@ class RequestPath:
         return json_response(orjson.dumps(decision.to_explain()), 200, headers)
 
 
-async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request) -> GatewayRequest:
-    """Authenticate, read and validate: the request as the gateway understands it."""
-    ex.key_id, ex.team = authenticate(request.headers, gw.config, gw.secrets)
-    body = parse_json(await read_body(request, gw.config.server.max_body_bytes))
+async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, *, limit: bool) -> GatewayRequest:
+    """Authenticate, check the key's limits (``limit``: not for explain), read and validate: the
+    request as the gateway understands it. A refused request costs no parsing or detection."""
+    key = authenticate(request.headers, gw.tenancy.current)
+    ex.key_id, ex.team = (key.id, key.team) if key is not None else (None, None)
+    raw = await read_body(request, gw.config.server.max_body_bytes)
+    if limit and key is not None and key.rules is not None:
+        ex.limits = await gw.limits.check(key.rules, estimate_tokens(len(raw)))
+        if not ex.limits.allowed:
+            raise ex.limits.error()
+    body = parse_json(raw)
     model, stream = ingress.validate(body)
     ex.requested_model = model if model == "auto" or model in gw.config.models else None
     if ex.requested_model is None:

@@ -48,6 +48,8 @@ def record(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -
         ref = gw.config.cost.reference_model
         if zone == "local" and ref is not None:
             m.cost_avoided.labels(route=route, backend=backend).inc(cost_usd(usage, gw.config.models[ref].price))
+    if ex.limits is not None and ex.limits.allowed:  # the real tokens and the cost counted above
+        gw.limits.settle(ex.limits, usage.prompt + usage.completion if usage else 0, cost)
     gw.audit.write({
         "time": time.time(),
         "request_id": ex.request_id,

@@ -46,6 +46,8 @@ def exchange_headers(ex: Exchange) -> dict[str, str]:
         headers.update(ex.decision.headers())
         if ex.backend is not None and ex.zone is not None:
             headers["x-gateway-backend"], headers["x-gateway-zone"] = ex.backend, ex.zone
+    if ex.limits is not None:  # x-ratelimit-* (and retry-after when refused)
+        headers.update(ex.limits.headers)
     return headers
 
 

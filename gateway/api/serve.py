@@ -14,6 +14,6 @@ app_factory_env = "GATEWAY_CONFIG_PATH"
 
 
 def app_from_env() -> FastPath:
-    config = load_config(os.environ[app_factory_env])
-    gw = build_gateway(config, os.environ)
+    path = os.environ[app_factory_env]
+    gw = build_gateway(load_config(path), os.environ, config_path=path)
     return create_app(gw, watch_signals=True, tune_gc=True)

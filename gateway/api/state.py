@@ -1,6 +1,6 @@
 """The gateway object: what the HTTP layer works with, built once at startup and passed in
-explicitly, and its lifespan (start the detector and the backends, watch the policy, handle
-SIGHUP; stop them all)."""
+explicitly, and its lifespan (start the detector, the backends and the limiter, watch the policy
+and the config's keys, handle SIGHUP; stop them all)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from gateway.backends.base import Backend
 from gateway.classify.pool import PoolStatus
 from gateway.config import Config, Secrets
+from gateway.limits import Limiter, TenancyStore
 from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.outbound import Outbound
@@ -64,6 +65,8 @@ class Gateway:
     policies: PolicyStore
     metrics: Metrics
     audit: AuditLog
+    tenancy: TenancyStore  # keys, teams, limits (reloaded with the config)
+    limits: Limiter
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list, repr=False)
     _stop_watching: asyncio.Event | None = field(default=None, repr=False)
 
@@ -80,6 +83,8 @@ class Gateway:
             self.policies.classify.loop = loop
         self._stop_watching = asyncio.Event()
         self._tasks.append(loop.create_task(self.policies.watch(stop_event=self._stop_watching)))
+        self._tasks.append(loop.create_task(self.tenancy.watch(stop_event=self._stop_watching)))
+        await self.limits.start()
         if watch_signals:
             loop.add_signal_handler(signal.SIGHUP, self.on_sighup, loop)
         if tune_gc:
@@ -88,8 +93,10 @@ class Gateway:
             gc.set_threshold(GC_THRESHOLD, 20, 20)
 
     def on_sighup(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Reload the policy and the config's keys and limits; reopen the audit file."""
         self.audit.reopen()
         self.policies.reload_soon(loop)
+        self.tenancy.reload_soon(loop)
 
     async def stop(self) -> None:
         if self._stop_watching is not None:
@@ -102,6 +109,7 @@ class Gateway:
         self._tasks.clear()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        await self.limits.aclose()
         for backend in self.backends.values():
             await backend.aclose()
         await self.classifier.aclose()

@@ -25,6 +25,7 @@ class Metrics:
         self.registry = registry
         self.multiproc_dir = multiproc_dir
         self._policy_version: str | None = None
+        self._spend_children: dict[str, Gauge] = {}
         r = registry
         self.requests = Counter("gateway_requests", "Requests served",
                                 ["endpoint", "route", "backend", "zone", "model", "status"], registry=r)
@@ -59,6 +60,18 @@ class Metrics:
                                    registry=r, multiprocess_mode="max")
         self.policy_info = Gauge("gateway_policy_info", "The running policy version", ["version"],
                                  registry=r, multiprocess_mode="livemax")
+        self.rate_limited = Counter("gateway_rate_limited", "Requests refused by a key's or team's limit or budget",
+                                    ["key", "kind"], registry=r)
+        # spend and budgets are global values (from Redis when shared): the latest any worker read
+        self.spend_usd = Gauge("gateway_spend_usd", "Spend of a team in its current budget period (USD)", ["team"],
+                               registry=r, multiprocess_mode="mostrecent")
+        self.budget_usd = Gauge("gateway_budget_usd", "Budget of a team per period (USD)", ["team"],
+                                registry=r, multiprocess_mode="mostrecent")
+        self.limits_degraded = Gauge("gateway_limits_degraded",
+                                     "1 when the shared limit store cannot be reached (limits per process, or 503)",
+                                     registry=r, multiprocess_mode="livemax")
+        self.config_reloads = Counter("gateway_config_reloads", "Reloads of the config's keys, teams and limits",
+                                      ["result"], registry=r)
 
     def set_policy_version(self, version: str) -> None:
         if self._policy_version is not None and self._policy_version != version:
@@ -67,6 +80,29 @@ class Metrics:
         self.policy_info.clear()
         self.policy_info.labels(version=version).set(1)
         self._policy_version = version
+
+    # gateway.limits.LimitEvents
+    def limited(self, key: str, kind: str) -> None:
+        self.rate_limited.labels(key=key, kind=kind).inc()
+
+    def spend(self, team: str, usd: float) -> None:
+        # reported on every request: the team's gauge child is looked up once
+        child = self._spend_children.get(team)
+        if child is None:
+            child = self._spend_children[team] = self.spend_usd.labels(team=team)
+        child.set(usd)
+
+    def degraded(self, flag: bool) -> None:
+        self.limits_degraded.set(1 if flag else 0)
+
+    def set_tenancy(self, limited: dict[str, tuple[str, ...]], budgets: dict[str, float]) -> None:
+        """After a (re)load of the keys: every limited key's counters exist from the start (at 0),
+        and each team's budget is exported."""
+        for key, kinds in limited.items():
+            for kind in kinds:
+                self.rate_limited.labels(key=key, kind=kind)
+        for team, usd in budgets.items():
+            self.budget_usd.labels(team=team).set(usd)
 
     def render(self) -> bytes:
         """The ``/metrics`` body (content type ``prometheus_client.CONTENT_TYPE_LATEST``)."""

@@ -266,7 +266,7 @@ def test_registry_wraps_adapters_with_configured_policies() -> None:
         },
         "models": {"m": {"backend": "a", "model": "claude"}},
     })
-    backends = build_backends(config, Secrets(client_keys={}, backend_keys={"a": "k"}), {})
+    backends = build_backends(config, Secrets(backend_keys={"a": "k"}), {})
     a, o = backends["a"], backends["o"]
     assert isinstance(a, ResilientBackend) and isinstance(o, ResilientBackend)
     assert a.retry == RetryPolicy(attempts=4, backoff=0.5, max_backoff=2.0, max_retry_after=5.0)

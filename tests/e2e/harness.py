@@ -63,8 +63,19 @@ class RunningGateway:
     audit_path: Path
 
 
+# The test key has limits and its team a budget, far above what any test sends, so every
+# end-to-end test runs through the limiter (tests/e2e/test_limits.py sets tight ones).
+AUTH = """\
+auth:
+  keys:
+    - {id: tester, secret_env: GW_KEY, team: qa, limits: {rpm: 100000, tpm: 100000000}}
+  teams:
+    qa: {budget: {usd: 1000, period: month}}
+"""
+
+
 def write_config(tmp: Path, *, local_url: str, cloud_url: str, policy: str, anthropic_url: str | None = None,
-                 extra: str = "", classifier: str = "") -> Path:
+                 extra: str = "", classifier: str = "", auth: str = AUTH) -> Path:
     policy_path = tmp / "policy.yaml"
     policy_path.write_text(policy)
     anthropic = (f'  anthropic: {{type: anthropic, zone: cloud, base_url: "{anthropic_url}", '
@@ -73,10 +84,7 @@ def write_config(tmp: Path, *, local_url: str, cloud_url: str, policy: str, anth
         if anthropic_url else ""
     text = f"""\
 server: {{max_body_bytes: 65536}}
-auth:
-  keys:
-    - {{id: tester, secret_env: GW_KEY, team: qa}}
-backends:
+{auth}backends:
   local: {{type: openai, zone: local, base_url: "{local_url}/v1", api_key_env: LOCAL_KEY,
           timeout: {{connect: 1, first_byte: 2, total: 10, idle: 1}}}}
   cloud: {{type: openai, zone: cloud, base_url: "{cloud_url}/v1", api_key_env: CLOUD_KEY,
@@ -130,7 +138,7 @@ routes:
 @contextmanager
 def run_gateway(config_path: Path, classifier: Any, environ: Mapping[str, str] = ENV) -> Iterator[RunningGateway]:
     config = load_config(config_path)
-    gw = build_gateway(config, environ, classifier=classifier)
+    gw = build_gateway(config, environ, classifier=classifier, config_path=config_path)
     app = create_app(gw)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

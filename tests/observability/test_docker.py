@@ -184,7 +184,8 @@ def test_dashboard_panels_query_the_provisioned_datasource_with_contract_metrics
                   "gateway_overhead_seconds_bucket", "gateway_time_to_first_token_seconds_bucket",
                   "gateway_tokens_total", "gateway_cost_usd_total", "gateway_cost_avoided_usd_total",
                   "gateway_entities_total", "gateway_guard_denials_total", "gateway_fallbacks_total",
-                  "gateway_policy_info", "gateway_policy_reloads_total"):
+                  "gateway_policy_info", "gateway_policy_reloads_total", "gateway_rate_limited_total",
+                  "gateway_spend_usd", "gateway_budget_usd", "gateway_limits_degraded"):
         assert topic in used, f"the dashboard does not show {topic}"
     provider = yaml.safe_load((DOCKER / "grafana/provisioning/dashboards/gateway.yaml").read_text())
     path = provider["providers"][0]["options"]["path"]

@@ -32,8 +32,13 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "gateway_inflight_requests": ("gauge", frozenset({"endpoint"})),
     "gateway_policy_reloads_total": ("counter", frozenset({"result"})),
     "gateway_policy_info": ("gauge", frozenset({"version"})),
+    "gateway_rate_limited_total": ("counter", frozenset({"key", "kind"})),
+    "gateway_spend_usd": ("gauge", frozenset({"team"})),
     # extensions of the contract (documented in README.md)
     "gateway_backend_circuit_state": ("gauge", frozenset({"backend"})),
+    "gateway_budget_usd": ("gauge", frozenset({"team"})),
+    "gateway_limits_degraded": ("gauge", frozenset()),
+    "gateway_config_reloads_total": ("counter", frozenset({"result"})),
 }
 PRICES = {"gpt-4o": (2.5, 10.0), "local-llama": (0.0, 0.0)}  # tests/e2e/harness.write_config
 REFERENCE = "gpt-4o"
@@ -49,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     "zone": {"", "local", "cloud"},
     "model": {"", "local-llama", "gpt-4o"},
     "team": {"", "qa"},
+    "key": {"tester"},
     "guard": {"regulated-data-stays-local", "restricted-header"},
     "result": {"success", "error", "invalid", "failure", "rejected", "tests_failed"},
 }

@@ -101,5 +101,9 @@ def test_every_dashboard_query_has_data_in_a_real_prometheus(
                      "sum(gateway_fallbacks_total)", "sum(gateway_guard_denials_total)"):
             value = float(query(prom, expr)["data"]["result"][0]["value"][1])
             assert value > 0, f"{expr} = {value}"
+        # the tenancy row: the team's spend in its budget period is the cost the cost metric counts
+        spend = float(query(prom, 'max(gateway_spend_usd{team="qa"})')["data"]["result"][0]["value"][1])
+        cost = float(query(prom, 'sum(gateway_cost_usd_total{team="qa"})')["data"]["result"][0]["value"][1])
+        assert cost > 0 and abs(spend - cost) <= 1e-9 * cost
         local = query(prom, 'sum(gateway_requests_total{zone="local"})')
         assert float(local["data"]["result"][0]["value"][1]) == sum(1 for u in sent.usages if u.zone == "local")
