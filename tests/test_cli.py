@@ -24,12 +24,24 @@ def test_check_accepts_the_example_config() -> None:
 
 def test_check_names_file_line_and_key(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    config = (ROOT / "config.example.yaml").read_text().replace("zone: local,", "zone: lokal,", 1)
+    config = (ROOT / "config.example.yaml").read_text().replace("type: llama_cpp, zone: local,",
+                                                                "type: llama_cpp, zone: lokal,", 1)
     (tmp_path / "config.yaml").write_text(config)
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))
     assert r.returncode == 1
-    assert f"error: {tmp_path / 'config.yaml'}:12: backends.local-vllm.zone:" in r.stderr
+    assert f"error: {tmp_path / 'config.yaml'}:16: backends.embedded.zone:" in r.stderr
     policy = tmp_path / "policies" / "default.yaml"
+    (tmp_path / "config.yaml").write_text(config.replace("zone: lokal,", "zone: local,"))
+    model_path = config.replace("type: llama_cpp, zone: lokal,", "type: llama_cpp, zone: local, model_path: nope.gguf,")
+    (tmp_path / "missing-model.yaml").write_text(model_path)
+    r = gateway("check", "--config", str(tmp_path / "missing-model.yaml"))
+    assert r.returncode == 1 and f"{tmp_path / 'missing-model.yaml'}:16: backends.embedded.model_path: no such file" \
+        in r.stderr
+    kind = config.replace("type: llama_cpp, zone: lokal,", "type: llama_cpp, zone: local,").replace(
+        "kind: embedding}", "kind: embeding}", 1)
+    (tmp_path / "kind.yaml").write_text(kind)
+    r = gateway("check", "--config", str(tmp_path / "kind.yaml"))
+    assert r.returncode == 1 and "kind.yaml:27: models.local-embed.kind: Input should be 'chat' or 'embedding'" in r.stderr
     (tmp_path / "config.yaml").write_text(config.replace("zone: lokal,", "zone: local,"))
     policy.write_text(policy.read_text().replace("deny_zones:", "deny_zone:", 1))
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))

@@ -15,24 +15,29 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.api import schemas
-from gateway.api.handlers import EXPLAIN_PATH, FastPath, proxy_handler
+from gateway.api.auth import authenticate
+from gateway.api.handlers import COUNT_TOKENS_PATH, EXPLAIN_PATH, FastPath, proxy_handler
 from gateway.api.ingress import ingresses
 from gateway.api.path import RequestPath
 from gateway.api.relay import json_response
 from gateway.api.state import Gateway
+from gateway.api.status import backends_status, routing_table
 from gateway.backends.resilience import BreakerSnapshot, ResilientBackend
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, ModelNotFound
 
 log = logging.getLogger("gateway")
 
 
-def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = False) -> FastPath:
+def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = False,
+               listen: str | None = None) -> FastPath:
     """The ASGI app. ``watch_signals``: SIGHUP reloads the policy and reopens the audit file (main
-    thread only). ``tune_gc``: collect less often once started (a server process only)."""
+    thread only). ``tune_gc``: collect less often once started (a server process only).
+    ``listen``: the address, for the routing table logged at start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with gw.lifespan(watch_signals=watch_signals, tune_gc=tune_gc):
+            log.info("%s", routing_table(gw, listen))
             yield
 
     app = FastAPI(title="LLM routing gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -45,11 +50,31 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
     app.add_api_route(EXPLAIN_PATH, path.explain, methods=["POST"], name="explain",
                       openapi_extra=schemas.body(schemas.CHAT, streams=False))
 
+    app.add_api_route(COUNT_TOKENS_PATH, path.count_tokens, methods=["POST"], name="count_tokens",
+                      openapi_extra=schemas.body(schemas.MESSAGES, streams=False))
+
+    def model_card(name: str) -> dict[str, object]:
+        return {"id": name, "object": "model", "created": 0, "owned_by": "gateway"}
+
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
-        data = [{"id": name, "object": "model", "created": 0, "owned_by": "gateway"}
-                for name in ["auto", *gw.config.models]]
+        try:
+            authenticate(request.headers, gw.tenancy.current)
+        except GatewayError as exc:
+            return json_response(orjson.dumps(exc.to_openai()), exc.status, {})
+        data = [model_card(name) for name in ["auto", *gw.config.models]]
         return json_response(orjson.dumps({"object": "list", "data": data}), 200, {})
+
+    @app.get("/v1/models/{name:path}")
+    async def model(name: str, request: Request) -> Response:
+        try:
+            authenticate(request.headers, gw.tenancy.current)
+            if name != "auto" and name not in gw.config.models:
+                safe = "".join(c for c in name[:64] if c.isprintable())
+                raise ModelNotFound(f"the model '{safe}' does not exist", param="model")
+        except GatewayError as exc:
+            return json_response(orjson.dumps(exc.to_openai()), exc.status, {})
+        return json_response(orjson.dumps(model_card(name)), 200, {})
 
     @app.get("/healthz")
     async def healthz() -> Response:
@@ -61,9 +86,9 @@ def create_app(gw: Gateway, *, watch_signals: bool = False, tune_gc: bool = Fals
         # local the gateway serves with per-process counts ("degraded").
         checks = {"detector": gw.classifier.ready, "policy": _policy_loaded(gw), "limits": gw.limits.ready}
         ok = all(checks.values())
-        # An open breaker does not make the gateway unready: fallbacks may still serve.
-        backends = {name: {"state": snap.state, "consecutive_failures": snap.consecutive_failures,
-                           "retry_in": round(snap.retry_in, 3)} for name, snap in breakers(gw).items()}
+        # An open breaker or a disabled backend does not make the gateway unready: fallbacks may
+        # still serve; each backend's state says what it can do.
+        backends = backends_status(gw)
         pool = gw.classifier.status()
         detector = {"workers": pool.workers, "ready": pool.ready, "restarts": pool.restarts, "queued": pool.queued}
         status = ("degraded" if gw.limits.degraded else "ready") if ok else "not_ready"

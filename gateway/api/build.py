@@ -29,9 +29,7 @@ def build_gateway(config: Config, environ: Mapping[str, str], *,
                   transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
                   config_path: str | Path | None = None) -> Gateway:
     """``config_path``: the file ``config`` came from, watched for changes of keys and limits."""
-    secrets, warnings = resolve_secrets(config, environ)
-    for warning in warnings:
-        log.warning("%s", warning)
+    secrets, _ = resolve_secrets(config, environ)  # unset ones: `gateway serve` warns, the routing table shows
     metrics = Metrics(registry or make_registry(), multiproc_dir=multiprocess_dir(environ))
     backends: dict[str, Backend] = build_backends(config, secrets, transports or {})
     classifier = classifier or ClassifyService(config.classifier)

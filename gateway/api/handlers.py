@@ -18,6 +18,7 @@ from gateway.api.ingress import Ingress
 from gateway.api.path import RequestPath
 
 EXPLAIN_PATH = "/v1/gateway/explain"
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 Handler = Callable[[Request], Awaitable[Response]]
 
 

@@ -22,8 +22,9 @@ from gateway.api.auth import authenticate
 from gateway.api.body import parse_json, read_body
 from gateway.api.exchange import Exchange, start_exchange
 from gateway.api.ingress import Forward, Ingress
+from gateway.api.ingress.anthropic import CountTokensIngress
 from gateway.api.record import CLIENT_CLOSED, record
-from gateway.api.relay import error_response, json_response, reply_response, stream_response
+from gateway.api.relay import error_for_failure, error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, BadRequest, GatewayError, ModelNotFound, NoBackendAvailable, PolicyBlocked
@@ -34,6 +35,7 @@ from gateway.signals import Signals
 from gateway.types import Endpoint
 
 log = logging.getLogger("gateway")
+COUNT_TOKENS = CountTokensIngress()
 T = TypeVar("T")
 
 
@@ -88,6 +90,49 @@ class RequestPath:
             err = GatewayError("internal error in the gateway")
             return json_response(orjson.dumps(err.to_openai()), err.status, headers)
         return json_response(orjson.dumps(decision.to_explain()), 200, headers)
+
+
+    async def count_tokens(self, request: Request) -> Response:
+        """``POST /v1/messages/count_tokens``: the prompt tokens of a Messages body for the model the
+        policy would send it to. Exact where that backend can say (an embedded model's tokenizer,
+        Anthropic's own count when its zone is allowed); estimated and marked otherwise."""
+        ingress = COUNT_TOKENS
+        ex = start_exchange("messages", request.headers)
+        headers = {"x-gateway-request-id": ex.request_id}
+        try:
+            greq = await admit(self.gw, ex, ingress, request, limit=False)
+            signals = await classify(self.gw, ex, ingress, greq)
+            decision = decide(self.gw, ex, greq, signals)
+            enforce(decision)
+            count, exact = await _count(self.gw, ingress, greq, decision, signals)
+        except (GatewayError, BackendFailure) as exc:
+            err = exc if isinstance(exc, GatewayError) else error_for_failure(exc)
+            return json_response(orjson.dumps(ingress.error_body(err)), err.status, headers)
+        except Exception:
+            log.exception("unhandled error on count_tokens %s", ex.request_id)
+            return json_response(orjson.dumps(ingress.error_body(GatewayError("internal error in the gateway"))),
+                                 500, headers)
+        headers.update(decision.headers())
+        headers["x-gateway-token-count"] = "exact" if exact else "estimated"
+        return json_response(orjson.dumps({"input_tokens": count}), 200, headers)
+
+
+async def _count(gw: Gateway, ingress: Ingress, greq: GatewayRequest, decision: Decision,
+                 signals: Signals) -> tuple[int, bool]:
+    for name in (decision.model, *decision.fallbacks) if decision.model else ():
+        backend = gw.backends[gw.config.models[name].backend]
+        if not zone_allowed(decision, backend.zone) or backend.state().condition == "disabled":
+            continue
+        upstream = gw.config.models[name].model
+        try:
+            forward = ingress.forward(backend, greq, upstream, name)
+        except BackendFailure:
+            continue
+        exact = await backend.count_tokens(forward.call)
+        if exact is not None:
+            return exact, True
+        break
+    return max(signals.prompt_tokens, 1), False
 
 
 async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, *, limit: bool) -> GatewayRequest:
@@ -149,6 +194,7 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
     assert decision is not None
     last: BackendFailure | None = None
     previous: str | None = None
+    disabled: list[str] = []
     candidates = (decision.model, *decision.fallbacks) if decision.model else ()
     for name in candidates:
         model_cfg = gw.config.models.get(name)
@@ -157,6 +203,10 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
         backend = gw.backends[model_cfg.backend]
         if not zone_allowed(decision, backend.zone):
             continue  # the invariant's second check: never into a denied zone
+        state = backend.state()
+        if state.condition == "disabled":  # by configuration: never tried
+            disabled.append(f"{name} ({backend.name}: {state.reason})")
+            continue
         if previous is not None:
             gw.metrics.fallbacks.labels(from_backend=previous, to_backend=backend.name).inc()
         previous = backend.name
@@ -176,6 +226,8 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
             ex.upstream_seconds += time.perf_counter() - t
     if last is not None:
         raise last
+    if disabled:
+        raise NoBackendAvailable(f"no backend allowed by the policy is available: disabled {'; '.join(disabled)}")
     raise NoBackendAvailable("no backend allowed by the policy is available for this request")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import READY, BackendState, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.failures import anthropic_error_body, failure_from_status
 from gateway.backends.http import Response
 from gateway.backends.transport import HttpTransport, prime
@@ -31,6 +31,8 @@ ANTHROPIC_VERSION = "2023-06-01"
 PASS_HEADERS = ("request-id", "retry-after", "anthropic-ratelimit-requests-remaining",
                 "anthropic-ratelimit-tokens-remaining")
 SPEAKS: frozenset[Endpoint] = frozenset({"messages"})
+# What Anthropic's count_tokens takes of a Messages body.
+COUNTED_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 
 
 class AnthropicBackend:
@@ -69,6 +71,26 @@ class AnthropicBackend:
 
     async def start(self) -> None:
         self._http.start()
+
+    def state(self) -> BackendState:
+        return READY
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        """Anthropic's own count (``/v1/messages/count_tokens``): the caller has checked that the
+        body may go to this backend's zone."""
+        if call.endpoint != "messages":
+            return None
+        body = {k: v for k, v in call.body.items() if k in COUNTED_FIELDS}
+        response = await self._http.open(self._url + "/count_tokens", orjson.dumps(body), call.headers)
+        content = await self._http.read(response)
+        if response.status != 200:
+            raise failure_from_status(self.name, response.status, content, _pass_headers(response),
+                                      anthropic_error_body)
+        try:
+            count = orjson.loads(content).get("input_tokens")
+        except (orjson.JSONDecodeError, AttributeError):
+            count = None
+        return count if isinstance(count, int) else None
 
     async def aclose(self) -> None:
         await self._http.aclose()

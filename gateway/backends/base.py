@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import orjson
 
@@ -67,6 +67,23 @@ class UpstreamStream:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+BackendCondition = Literal["ready", "loading", "disabled", "unreachable", "unavailable"]
+
+
+@dataclass(frozen=True)
+class BackendState:
+    """What a backend can do now: ``ready``; ``loading`` (an embedded model); ``disabled`` (its
+    key is not set: never tried, never probed); ``unreachable`` (a local server that did not
+    answer its probe; still tried); ``unavailable`` (cannot serve: a model that failed to load).
+    ``reason`` says why, in words for an operator (no secrets)."""
+
+    condition: BackendCondition
+    reason: str = ""
+
+
+READY = BackendState("ready")
+
+
 class Backend(Protocol):
     name: str
     zone: Zone
@@ -79,7 +96,15 @@ class Backend(Protocol):
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream: ...
 
     async def start(self) -> None:
-        """Get ready before the first request (a pooled client, an embedded model loaded)."""
+        """Get ready before the first request (a pooled client, an embedded model loaded, a local
+        server probed)."""
+        ...
+
+    def state(self) -> BackendState: ...
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        """The exact prompt tokens of ``call`` for this backend's model, when it can say (an
+        embedded model's tokenizer, Anthropic's counting endpoint); None otherwise."""
         ...
 
     async def aclose(self) -> None: ...

@@ -44,6 +44,10 @@ class Client(Protocol):
     async def post(self, url: str, body: bytes, headers: Mapping[str, str],
                    params: Mapping[str, str]) -> Response: ...
 
+    async def reachable(self, url: str) -> bool:
+        """Does anything answer a GET of ``url`` (whatever its status)?"""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -105,6 +109,13 @@ class AiohttpClient:
             raise ConnectFailed(type(exc).__name__) from None
         return AiohttpResponse(response)
 
+    async def reachable(self, url: str) -> bool:
+        try:
+            async with self._get().get(url, allow_redirects=False) as response:
+                return response.status > 0
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -157,6 +168,13 @@ class HttpxClient:
             raise TimeoutError from None
         except httpx.HTTPError as exc:
             raise ConnectFailed(type(exc).__name__) from None
+
+    async def reachable(self, url: str) -> bool:
+        try:
+            response = await self._client.get(url)
+        except httpx.HTTPError:
+            return False
+        return response.status_code > 0
 
     async def aclose(self) -> None:
         await self._client.aclose()

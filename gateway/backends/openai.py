@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from gateway.backends.base import UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import READY, BackendState, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.backends.failures import failure_from_status
 from gateway.backends.transport import HttpTransport
 from gateway.config import BackendConfig
@@ -44,6 +44,7 @@ class OpenAIBackend:
         self._http = HttpTransport(name, cfg, headers, transport)
         # the Responses API only where the operator says the server has it (OpenAI itself)
         self._speaks = OPENAI_FORMATS | RESPONSES if cfg.responses else OPENAI_FORMATS
+        self._state = READY
 
     @property
     def speaks(self) -> frozenset[Endpoint]:
@@ -83,7 +84,18 @@ class OpenAIBackend:
         return reply
 
     async def start(self) -> None:
+        """Open the pool; probe a local server (a cloud API is never probed: no request leaves
+        that the policy did not send)."""
         self._http.start()
+        if self.zone == "local":
+            up = await self._http.reachable(f"{self._base}/models")
+            self._state = READY if up else BackendState("unreachable", f"nothing answers at {self._base}")
+
+    def state(self) -> BackendState:
+        return self._state
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        return None  # the OpenAI API has no counting endpoint
 
     async def aclose(self) -> None:
         await self._http.aclose()

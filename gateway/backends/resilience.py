@@ -16,15 +16,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gateway.backends.base import Backend, UpstreamCall, UpstreamReply, UpstreamStream
+from gateway.backends.base import Backend, BackendState, UpstreamCall, UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, StreamBroken
 from gateway.types import Endpoint
+
+log = logging.getLogger("gateway.backends")
 
 # Failures a retry on the same backend cannot fix.
 NO_RETRY_KINDS = frozenset({"unsupported", "unavailable", "circuit_open"})
@@ -141,6 +144,12 @@ class ResilientBackend:
     async def start(self) -> None:
         await self.inner.start()
 
+    def state(self) -> BackendState:
+        return self.inner.state()
+
+    async def count_tokens(self, call: UpstreamCall) -> int | None:
+        return await self.inner.count_tokens(call)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
@@ -156,7 +165,7 @@ class ResilientBackend:
                 result = await attempt_once()
             except BackendFailure as failure:
                 if counts_against_health(failure):
-                    self.breaker.record_failure()
+                    self._failed(failure.kind)
                 else:
                     self.breaker.release()
                 delay = self.retry.delay(attempt, failure, self._rand)
@@ -167,16 +176,26 @@ class ResilientBackend:
             except BaseException:
                 self.breaker.release()
                 raise
+            if self.breaker.state is not BreakerState.CLOSED:
+                log.info("backend %s recovered: circuit closed", self.name)
             self.breaker.record_success()
             if isinstance(result, UpstreamStream):
                 result.chunks = self._watch(result.chunks)
             return result
+
+    def _failed(self, kind: str) -> None:
+        """Count a failure against the backend's health; say so once when the circuit opens."""
+        was_open = self.breaker.state is BreakerState.OPEN
+        self.breaker.record_failure()
+        if not was_open and self.breaker.state is BreakerState.OPEN:
+            log.warning("backend %s: circuit open after %d consecutive failures (last: %s); retried in %.0fs",
+                        self.name, self.breaker.snapshot().consecutive_failures, kind, self.breaker.cooldown)
 
     async def _watch(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """A stream that breaks after it started counts against the backend's health."""
         try:
             async for chunk in chunks:
                 yield chunk
-        except StreamBroken:
-            self.breaker.record_failure()
+        except StreamBroken as broken:
+            self._failed(broken.kind)
             raise

@@ -37,6 +37,14 @@ class HttpTransport:
         """Create the pooled client at startup (it is made on first use otherwise)."""
         self.client.open()
 
+    async def reachable(self, url: str) -> bool:
+        """Does the server answer at all, within the connect timeout?"""
+        try:
+            async with asyncio.timeout(self.timeout.connect + 1):
+                return await self.client.reachable(url)
+        except TimeoutError:
+            return False
+
     async def open(self, url: str, body: bytes, headers: Mapping[str, str] | None = None,
                    params: Mapping[str, str] | None = None) -> Response:
         """Send and wait for the response headers, at most ``first_byte`` seconds."""

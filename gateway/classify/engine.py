@@ -73,12 +73,19 @@ IDENTIFIER_RECOGNIZERS = (UsPassportRecognizer, UsLicenseRecognizer, UsItinRecog
                           MedicalLicenseRecognizer, NhsRecognizer, UkNinoRecognizer, CryptoRecognizer, UrlRecognizer)
 
 
+# spaCy labels the detector does not use (ORGANIZATION: too many false positives, as in Presidio's
+# default; the others carry no personal data); ignoring them also keeps Presidio from warning
+# about each unmapped label at start-up.
+IGNORED_LABELS = ("ORGANIZATION", "ORG", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT",
+                  "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT", "PRODUCT", "FAC")
+
+
 class NerOnlyNlpEngine(SpacyNlpEngine):
     """A SpacyNlpEngine that loads only the tokenizer and NER, never downloads a model, and
     uses lower-cased token text as lemmas."""
 
     def __init__(self, model_name: str) -> None:
-        ner_config = NerModelConfiguration(labels_to_ignore=["ORGANIZATION", "ORG"])
+        ner_config = NerModelConfiguration(labels_to_ignore=list(IGNORED_LABELS))
         super().__init__(models=[{"lang_code": LANGUAGE, "model_name": model_name}],
                          ner_model_configuration=ner_config)
         self._model_name = model_name

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gateway.policy.conditions import Matcher
-from gateway.types import Zone
+from gateway.types import ModelKind, Zone
 
 OnError = Literal["assume_sensitive", "block"]
 
@@ -24,6 +24,7 @@ class Target:
     model: str
     backend: str
     zone: Zone
+    kind: ModelKind = "chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Policy:
     on_error: OnError
     min_score: float
     entity_types: frozenset[str] = frozenset()  # every type the policy names, groups expanded
+    default_embedding: Target | None = None  # where embeddings go when no route matches
 
     @property
     def semantic(self) -> bool:

@@ -22,7 +22,7 @@ from gateway.policy.conditions import Facts
 from gateway.policy.decision import CLASSIFICATION_FAILED_ROUTE, DEFAULT_ROUTE, Action, Decision
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
-from gateway.types import Zone
+from gateway.types import Zone, kind_of
 
 CLASSIFICATION_FAILED_MESSAGE = "content classification failed"
 
@@ -92,6 +92,7 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
         return decide(CLASSIFICATION_FAILED_ROUTE, "block", None, skipped=[],
                       message=CLASSIFICATION_FAILED_MESSAGE)
 
+    kind = kind_of(request.endpoint)
     skipped: list[tuple[str, str]] = []
     for route in policy.routes:
         if route.matches(facts) is not True:
@@ -102,22 +103,32 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
         if target is None:
             skipped.append((route.id, f"requested model '{_short(request.model)}' is not a configured model"))
             continue
+        if target.kind != kind:
+            skipped.append((route.id, f"kind: {target.model} is a {target.kind} model, the request needs {kind}"))
+            continue
         if target.zone in denied:
             skipped.append((route.id, _denied_reason(target, denied_pairs)))
             continue
         allowed: list[Target] = []
         for fb in route.fallback:
-            if fb.zone in denied:
+            if fb.kind != kind:
+                skipped.append((route.id, f"fallback {fb.model}: kind {fb.kind}"))
+            elif fb.zone in denied:
                 skipped.append((route.id, f"fallback {fb.model}: {_denied_reason(fb, denied_pairs)}"))
             elif fb.model != target.model and fb not in allowed:
                 allowed.append(fb)
         return decide(route.id, "route", target, skipped=skipped, fallbacks=tuple(allowed))
 
-    if policy.default.zone in denied:
-        skipped.append((DEFAULT_ROUTE, _denied_reason(policy.default, denied_pairs)))
+    default = policy.default if kind == "chat" else policy.default_embedding
+    if default is None:
+        skipped.append((DEFAULT_ROUTE, "kind: the policy names no default_embedding"))
         return decide(DEFAULT_ROUTE, "refuse", None, skipped=skipped,
-                      message=f"no backend available: zone {policy.default.zone} is denied for this request")
-    return decide(DEFAULT_ROUTE, "route", policy.default, skipped=skipped)
+                      message="no embedding model: the policy names no default_embedding")
+    if default.zone in denied:
+        skipped.append((DEFAULT_ROUTE, _denied_reason(default, denied_pairs)))
+        return decide(DEFAULT_ROUTE, "refuse", None, skipped=skipped,
+                      message=f"no backend available: zone {default.zone} is denied for this request")
+    return decide(DEFAULT_ROUTE, "route", default, skipped=skipped)
 
 
 def _denied_reason(target: Target, denied_pairs: tuple[tuple[str, Zone], ...]) -> str:

@@ -141,6 +141,14 @@ def _check_references(spec: PolicySpec, config: Config, lm: LineMap) -> list[Con
         problems.append(lm.problem(path, f"unknown model '{name}' (known: {known_models}{extra})"))
 
     model_ref(spec.default, ("default",))
+    if spec.default in models and models[spec.default].kind != "chat":
+        problems.append(lm.problem(("default",), f"default '{spec.default}' is an {models[spec.default].kind} model; "
+                                                 "default names a chat model (embeddings: default_embedding)"))
+    if spec.default_embedding is not None:
+        model_ref(spec.default_embedding, ("default_embedding",))
+        if spec.default_embedding in models and models[spec.default_embedding].kind != "embedding":
+            problems.append(lm.problem(("default_embedding",), f"'{spec.default_embedding}' is a chat model, not "
+                                                               "an embedding model (kind: embedding)"))
     types = KNOWN_ENTITY_TYPES | custom_types(config.classifier.recognizers) | set(spec.entity_types)
     for name, members in spec.groups.items():
         if name in types or name == ANY_TYPE:
@@ -238,7 +246,7 @@ def _lint(spec: PolicySpec, config: Config, lm: LineMap) -> list[ConfigProblem]:
 
 
 def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
-    models = {name: Target(name, m.backend, config.zone_of_model(name)) for name, m in config.models.items()}
+    models = {name: Target(name, m.backend, config.zone_of_model(name), m.kind) for name, m in config.models.items()}
     groups = {name: frozenset(members) for name, members in spec.groups.items()}
     guards = tuple(Guard(g.id, compile_condition(g.when, groups, spec.min_score), frozenset(g.deny_zones),
                          mentions_semantics(g.when))
@@ -266,6 +274,7 @@ def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
         on_error=config.classifier.on_error,
         min_score=spec.min_score,
         entity_types=_named_types(spec, groups),
+        default_embedding=models[spec.default_embedding] if spec.default_embedding is not None else None,
     )
 
 

@@ -229,6 +229,8 @@ class PolicySpec(_Strict):
     version: Literal[1]
     description: str | None = None
     default: str = Field(min_length=1)
+    # where an embeddings request goes when no route matches (an embedding model)
+    default_embedding: str | None = None
     # Score an entity needs to count, where a condition sets no min_score; also the threshold
     # of the entity counts a decision reports.
     min_score: float = Field(0.5, ge=0.0, le=1.0)
@@ -242,7 +244,7 @@ Condition.model_rebuild()
 
 # Every key the policy format knows, for "did you mean" hints on unknown keys.
 KNOWN_KEYS = frozenset({
-    "version", "description", "default", "min_score", "entity_types", "groups", "guards", "routes",
+    "version", "description", "default", "default_embedding", "min_score", "entity_types", "groups", "guards", "routes",
     "id", "when", "deny_zones", "action", "to", "fallback", "message",
     "all", "any", "not", "none", "entities", "model", "team", "key", "header", "endpoint",
     "prompt_tokens", "language", "content", "categories", "complexity", "eq", "in", "not_in", "gte", "lte",

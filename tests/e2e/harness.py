@@ -92,6 +92,8 @@ server: {{max_body_bytes: 65536}}
 {anthropic}models:
   local-llama: {{backend: local, model: llama-3.1-8b}}
   gpt-4o: {{backend: cloud, model: gpt-4o, price: {{input: 2.5, output: 10}}}}
+  local-embed: {{backend: local, model: nomic-embed-text, kind: embedding}}
+  text-embedding-3-small: {{backend: cloud, model: text-embedding-3-small, kind: embedding, price: {{input: 0.02}}}}
 {anthropic_model}cost: {{reference_model: gpt-4o}}
 classifier: {{timeout: 10{classifier}}}
 policy: policy.yaml
@@ -105,6 +107,7 @@ audit: {{path: "{tmp / 'audit.jsonl'}"}}
 DEFAULT_POLICY = """\
 version: 1
 default: local-llama
+default_embedding: local-embed
 groups:
   personal: [PERSON, EMAIL_ADDRESS, PHONE_NUMBER, STREET_ADDRESS, RU_PASSPORT, RU_SNILS, RU_INN, US_SSN]
   financial: [CREDIT_CARD, IBAN_CODE, RU_BANK_ACCOUNT]
@@ -125,9 +128,9 @@ routes:
     action: block
     message: "Secrets must not be sent to any model."
   - id: client-choice
-    when: {model: {in: [gpt-4o]}}
+    when: {model: {in: [gpt-4o, text-embedding-3-small]}}
     to: requested
-    fallback: [local-llama]
+    fallback: [local-llama, local-embed]
   - id: auto-to-cloud
     when: {model: {eq: auto}}
     to: gpt-4o

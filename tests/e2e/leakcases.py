@@ -25,6 +25,7 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     control: str = HARMLESS
     status: int = 200  # 403: the policy blocks it (secrets); 400: no local model can take it
+    control_zone: str = "cloud"  # where the harmless control goes
 
     @property
     def endpoint(self) -> str:
@@ -131,8 +132,13 @@ CASES = [
     Case("completions prompt", "/v1/completions", {"model": "gpt-4o", "prompt": "Write to {V}"}),
     Case("completions suffix", "/v1/completions", {"model": "gpt-4o", "prompt": "Hello", "suffix": "{V}"}),
     Case("completions user", "/v1/completions", {"model": "gpt-4o", "prompt": "Hello", "user": "{V}"}),
-    Case("embeddings input", "/v1/embeddings", {"model": "gpt-4o", "input": ["a note", "mail {V}"]}),
-    Case("embeddings user", "/v1/embeddings", {"model": "gpt-4o", "input": "a note", "user": "{V}"}),
+    # a named cloud embedding model is refused (vectors of two models do not mix); auto stays local
+    Case("embeddings input", "/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a note", "mail {V}"]},
+         status=403),
+    Case("embeddings user", "/v1/embeddings", {"model": "text-embedding-3-small", "input": "a note", "user": "{V}"},
+         status=403),
+    Case("embeddings auto", "/v1/embeddings", {"model": "auto", "input": ["a note", "mail {V}"]},
+         control_zone="local"),
     # the Responses API
     Case("responses input string", "/v1/responses", {"model": "gpt-4o", "input": "Write to {V}"}),
     Case("responses instructions", "/v1/responses", {"model": "gpt-4o", "input": "Hello",

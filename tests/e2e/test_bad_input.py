@@ -137,7 +137,8 @@ def test_circuit_breaker_state_in_readyz_and_metrics(gateway: RunningGateway, cl
         assert post(gateway, GOOD).status_code == 200
     ready = httpx.get(gateway.url + "/readyz").json()
     assert ready["status"] == "ready"
-    assert ready["backends"]["cloud"]["state"] == "open" and ready["backends"]["local"]["state"] == "closed"
+    assert ready["backends"]["cloud"]["circuit"] == "open" and ready["backends"]["local"]["circuit"] == "closed"
+    assert ready["backends"]["cloud"]["state"] == "ready"  # configured and reachable; its circuit is open
     before = len(cloud_fake.requests)
     assert post(gateway, GOOD).headers["x-gateway-backend"] == "local"
     assert len(cloud_fake.requests) == before  # an open breaker is skipped at once

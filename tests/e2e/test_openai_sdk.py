@@ -82,14 +82,19 @@ def test_completions_and_embeddings(gateway: RunningGateway, cloud_fake: FakeOpe
     c = client(gateway)
     completion = c.completions.create(model="gpt-4o", prompt="Say hello")
     assert completion.choices[0].text
-    emb = c.embeddings.create(model="gpt-4o", input=["first text", "second text"])
+    emb = c.embeddings.create(model="text-embedding-3-small", input=["first text", "second text"])
     assert len(emb.data) == 2 and len(emb.data[0].embedding) == 8
     assert cloud_fake.last.path == "/v1/embeddings"
 
 
 def test_models_list(gateway: RunningGateway) -> None:
     ids = [m.id for m in client(gateway).models.list()]
-    assert ids == ["auto", "local-llama", "gpt-4o"]
+    assert ids == ["auto", "local-llama", "gpt-4o", "local-embed", "text-embedding-3-small"]
+    assert client(gateway).models.retrieve("gpt-4o").id == "gpt-4o"
+    with pytest.raises(openai.NotFoundError):
+        client(gateway).models.retrieve("gpt-9")
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=gateway.url + "/v1", api_key="wrong", max_retries=0).models.list()
 
 
 def test_error_mapping_to_sdk_exceptions(gateway: RunningGateway, cloud_fake: FakeOpenAI) -> None:

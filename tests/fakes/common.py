@@ -60,6 +60,7 @@ class FakeBehaviour:
     reply: Reply = "Hello from the fake model. How can I help?"
     tool_input: dict[str, Any] = field(default_factory=lambda: {"city": "Paris", "unit": "celsius"})
     requests: list[RecordedRequest] = field(default_factory=list)
+    probes: list[RecordedRequest] = field(default_factory=list)
     base_url: str = ""  # set by the fixtures once the server runs
     # streams whose body generator ran to its end / was stopped early (the client went away)
     streams_finished: int = 0
@@ -77,7 +78,9 @@ class FakeBehaviour:
     def reply_text(self, body: dict[str, Any]) -> str:
         return self.reply(body) if callable(self.reply) else self.reply
 
-    async def record(self, request: Request) -> RecordedRequest:
+    async def record(self, request: Request, probe: bool = False) -> RecordedRequest:
+        """Keep what the request carried: in ``requests``, or in ``probes`` for a listing (GET
+        /v1/models: the gateway probes a local server with it at start-up; it carries nothing)."""
         raw = await request.body()
         try:
             body = orjson.loads(raw) if raw else None
@@ -85,7 +88,7 @@ class FakeBehaviour:
             body = None
         rec = RecordedRequest(request.method, request.url.path, dict(request.query_params),
                               {k.lower(): v for k, v in request.headers.items()}, body, raw)
-        self.requests.append(rec)
+        (self.probes if probe else self.requests).append(rec)
         return rec
 
     @property

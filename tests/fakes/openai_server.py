@@ -95,7 +95,7 @@ class FakeOpenAI(FakeBehaviour):
         return None
 
     async def _models(self, request: Request) -> Response:
-        rec = await self.record(request)
+        rec = await self.record(request, probe=True)
         problem = self._auth_error(rec, azure=False)
         return problem or json_response(
             {

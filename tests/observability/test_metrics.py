@@ -40,22 +40,23 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "gateway_limits_degraded": ("gauge", frozenset()),
     "gateway_config_reloads_total": ("counter", frozenset({"result"})),
 }
-PRICES = {"gpt-4o": (2.5, 10.0), "local-llama": (0.0, 0.0)}  # tests/e2e/harness.write_config
+PRICES = {"gpt-4o": (2.5, 10.0), "local-llama": (0.0, 0.0),  # tests/e2e/harness.write_config
+          "text-embedding-3-small": (0.02, 0.0)}
 REFERENCE = "gpt-4o"
 
 # Where each label's values may come from: the config, the policy, or small fixed sets.
 ROUTES = {"", "default", "client-choice", "auto-to-cloud", "block-secrets-everywhere"}
 ALLOWED: dict[str, set[str]] = {
-    "endpoint": {"chat", "completions", "embeddings", "messages"},
+    "endpoint": {"chat", "completions", "embeddings", "messages", "responses"},
     "route": ROUTES,
     "backend": {"", "local", "cloud"},
     "from_backend": {"local", "cloud"},
     "to_backend": {"local", "cloud"},
     "zone": {"", "local", "cloud"},
-    "model": {"", "local-llama", "gpt-4o"},
+    "model": {"", "local-llama", "gpt-4o", "local-embed", "text-embedding-3-small"},
     "team": {"", "qa"},
     "key": {"tester"},
-    "guard": {"regulated-data-stays-local", "restricted-header"},
+    "guard": {"regulated-data-stays-local", "restricted-header", "unreadable-content-stays-local"},
     "result": {"success", "error", "invalid", "failure", "rejected", "tests_failed"},
 }
 

@@ -79,11 +79,11 @@ def drive(url: str, cloud_fake: FakeOpenAI, local_fake: FakeOpenAI) -> Sent:
     _record(sent, raw.headers, raw.parse().usage)
     completion = c.completions.with_raw_response.create(model="gpt-4o", prompt="Say hello")
     _record(sent, completion.headers, completion.parse().usage)
-    emb = c.embeddings.with_raw_response.create(model="gpt-4o", input=["first text", "second text"])
+    emb = c.embeddings.with_raw_response.create(model="text-embedding-3-small", input=["first text", "second text"])
     parsed = emb.parse()
     sent.requests += 1
     sent.statuses.append(200)
-    sent.add("gpt-4o", "cloud", parsed.usage.prompt_tokens, 0)
+    sent.add("text-embedding-3-small", "cloud", parsed.usage.prompt_tokens, 0)
     with httpx.Client(base_url=url, timeout=30) as h:  # failures before routing
         bad_key = h.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": CLEAN},
                          headers={"authorization": "Bearer not-the-key"})

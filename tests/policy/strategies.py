@@ -275,15 +275,17 @@ def reference(sc: Scenario) -> Expected:
                        for z in g["deny_zones"])
     if s.classify_failed and cfg.classifier.on_error == "block":
         return Expected("classification-failed", "block", None, denied)
+    kind = "embedding" if r.endpoint == "embeddings" else "chat"  # a model only of the request's kind
     for route in doc["routes"]:
         if reference_match(route.get("when"), doc, s, r) is not True:
             continue
         if route.get("action") == "block":
             return Expected(route["id"], "block", None, denied)
         target = r.model if route["to"] == "requested" else route["to"]
-        if target not in cfg.models or cfg.zone_of_model(target) in denied:
+        if target not in cfg.models or cfg.models[target].kind != kind or cfg.zone_of_model(target) in denied:
             continue
         return Expected(route["id"], "route", target, denied)
-    if cfg.zone_of_model(doc["default"]) in denied:
+    default = doc["default"] if kind == "chat" else doc.get("default_embedding")
+    if default is None or cfg.zone_of_model(default) in denied:
         return Expected("default", "refuse", None, denied)
-    return Expected("default", "route", doc["default"], denied)
+    return Expected("default", "route", default, denied)

@@ -56,7 +56,7 @@ def test_clean_request_takes_first_matching_route(base) -> None:  # type: ignore
     assert d.guards == () and d.denied_zones == frozenset() and d.skipped == ()
     # the target itself and duplicates are dropped from the fallbacks, order kept
     assert d.fallbacks == ("gpt-4o", "local-llama")
-    assert d.fallback_backends == {"gpt-4o": ("openai", "cloud"), "local-llama": ("local-vllm", "local")}
+    assert d.fallback_backends == {"gpt-4o": ("openai", "cloud"), "local-llama": ("embedded", "local")}
     assert d.policy_version == base.version
 
 
@@ -201,7 +201,7 @@ class TestExplain:
         assert orjson.loads(orjson.dumps(out)) == out
         assert {k: out[k] for k in ("route", "action", "model", "backend", "zone", "guards", "skipped",
                                     "entities", "policy_version")} == {
-            "route": "default", "action": "route", "model": "local-llama", "backend": "local-vllm",
+            "route": "default", "action": "route", "model": "local-llama", "backend": "embedded",
             "zone": "local", "guards": ["pii-local"],
             "skipped": [{"route": "client-choice",
                          "reason": "requested model 'auto' is not a configured model"},
@@ -214,7 +214,7 @@ class TestExplain:
 
     def test_headers(self, base) -> None:  # type: ignore[no-untyped-def]
         d = evaluate(base, sig(("PHONE_NUMBER", 0.9), ("EMAIL_ADDRESS", 0.9)), req("auto"))
-        assert d.headers() == {"x-gateway-rule": "default", "x-gateway-backend": "local-vllm",
+        assert d.headers() == {"x-gateway-rule": "default", "x-gateway-backend": "embedded",
                                "x-gateway-zone": "local",
                                "x-gateway-entities": "EMAIL_ADDRESS:1,PHONE_NUMBER:1",
                                "x-gateway-content": "", "x-gateway-categories": ""}

@@ -85,12 +85,14 @@ def test_unknown_models_everywhere() -> None:
             fallback: [claude, llama]
         """)
     assert out == [
-        "policy.yaml:2: default: unknown model 'local-lama' (known: claude, gpt-4o, local-llama)",
+        "policy.yaml:2: default: unknown model 'local-lama' "
+        "(known: claude, gpt-4o, local-embed, local-llama, text-embedding-3-small)",
         "policy.yaml:5: routes[0].when.model.in[1]: unknown model 'gpt-5' "
-        "(known: claude, gpt-4o, local-llama or 'auto')",
+        "(known: claude, gpt-4o, local-embed, local-llama, text-embedding-3-small or 'auto')",
         "policy.yaml:6: routes[0].to: unknown model 'gtp-4o' "
-        "(known: claude, gpt-4o, local-llama or 'requested')",
-        "policy.yaml:7: routes[0].fallback[1]: unknown model 'llama' (known: claude, gpt-4o, local-llama)",
+        "(known: claude, gpt-4o, local-embed, local-llama, text-embedding-3-small or 'requested')",
+        "policy.yaml:7: routes[0].fallback[1]: unknown model 'llama' "
+        "(known: claude, gpt-4o, local-embed, local-llama, text-embedding-3-small)",
     ]
 
 

@@ -27,6 +27,8 @@ from gateway.wire.streams import chat_to_anthropic
 class MessagesIngress(Ingress):
     endpoint: Endpoint = "messages"
 
+    needs_max_tokens = True
+
     def check(self, body: dict[str, Any]) -> None:
         messages = require(body, "messages", (list,), "an array of messages")
         if not messages:
@@ -36,7 +38,8 @@ class MessagesIngress(Ingress):
                 raise BadRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
             if not isinstance(msg.get("role"), str):
                 raise BadRequest(f"messages[{i}].role must be a string", param=f"messages[{i}].role")
-        require(body, "max_tokens", (int,), "an integer")
+        if self.needs_max_tokens:
+            require(body, "max_tokens", (int,), "an integer")
 
     def forward(self, backend: Backend, greq: GatewayRequest, upstream_model: str, public_model: str) -> Forward:
         if "messages" in backend.speaks:
@@ -72,3 +75,11 @@ class MessagesIngress(Ingress):
         kind = "timeout_error" if code == "upstream_timeout" else "api_error"
         body = {"type": "error", "error": {"type": kind, "message": message}}
         return b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
+
+
+class CountTokensIngress(MessagesIngress):
+    """``/v1/messages/count_tokens``: a Messages body without ``max_tokens``, judged and routed
+    like one (the count goes to the backend the message would)."""
+
+    needs_max_tokens = False
+
