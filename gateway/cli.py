@@ -90,12 +90,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run_uvicorn(args: argparse.Namespace, config: Config) -> None:
+    import signal
+
     import uvicorn
 
+    # uvicorn finishes the requests in flight (up to timeout_graceful_shutdown), runs the
+    # lifespan's shutdown (the detector's processes and the embedded models stop), and then
+    # raises the stop signal again for whatever handler was there before: a quiet one, so that
+    # SIGTERM and SIGINT are a clean stop with exit status 0.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
     uvicorn.run("gateway.api.serve:app_from_env", factory=True,
                 host=args.host or config.server.host, port=args.port or config.server.port,
                 workers=args.workers, loop="uvloop", http="httptools", log_level=args.log_level,
                 access_log=False, timeout_graceful_shutdown=30, proxy_headers=False, server_header=False)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """A stop signal after the server shut down: nothing left to do."""
 
 
 def _limited(config: Config) -> bool:

@@ -19,9 +19,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +73,23 @@ def load_llama(path: Path, cfg: BackendConfig) -> Any:
         from llama_cpp import LLAMA_POOLING_TYPE_MEAN
 
         extra["pooling_type"] = LLAMA_POOLING_TYPE_MEAN
-    return Llama(model_path=str(path), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, embedding=cfg.embedding,
-                 chat_format=None, verbose=False, **extra)
+    with _quiet_stderr():  # llama.cpp prints notes from C at load, whatever verbose says
+        return Llama(model_path=str(path), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, embedding=cfg.embedding,
+                     chat_format=None, verbose=False, **extra)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 to /dev/null for the duration (start-up only: a model loads then)."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class LlamaCppBackend:
