@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,36 @@ def load_atoms(lang: str) -> tuple[list[Atom], list[Atom], list[Atom], list[str]
     return conf, pub, gen, fill
 
 
+ORDINARY_PER_LANG = 900
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def ordinary(lang: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """``n`` distinct ordinary prompts from the slot templates of ``{lang}_ordinary.txt``:
+    (category it resembles or "none", text). All harmless."""
+    templates: list[tuple[str, str]] = []
+    slots: dict[str, list[str]] = {}
+    for line in (ATOMS / f"{lang}_ordinary.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            name, values = line[1:].split("\t", 1)
+            slots[name] = values.split("|")
+        elif line.startswith("pub:"):
+            cat, text = line[4:].split("\t", 1)
+            templates.append((cat, text))
+        else:
+            templates.append(("none", line))
+    out: dict[str, str] = {}
+    for _ in range(n * 20):
+        if len(out) >= n:
+            break
+        cat, tmpl = rng.choice(templates)
+        text = _SLOT.sub(lambda m: rng.choice(slots[m.group(1)]), tmpl)
+        out.setdefault(text, cat)
+    return [(c, t) for t, c in out.items()]
+
+
 def typos(text: str, rng: random.Random) -> str:
     """Terse chat: lowercase, fewer punctuation marks, a few swapped or dropped letters."""
     out = []
@@ -196,6 +227,18 @@ def compose(lang: str, rng: random.Random) -> tuple[list[dict[str, object]], lis
         add(tmpl.format(x=doc), None)
         if cx is not None:
             cx_rows.append({"lang": lang, "text": tmpl.format(x=doc), "complex": cx})
+
+    for cat, text in ordinary(lang, rng, ORDINARY_PER_LANG):
+        atom = Atom(lang, text, cat, False)
+        add(text, atom)
+        roll = rng.random()
+        if roll < 0.25:
+            add(typos(text, rng), atom)
+        elif roll < 0.4:
+            wrapped(atom, rng.choice([lang, other]), 1)
+        elif roll < 0.5:
+            doc, _ = long_doc(lang, fill, text, rng)
+            add(rng.choice(DOC_ASK[lang])[0].format(x=doc), atom)
 
     for line in (ATOMS / f"{lang}_cx.tsv").read_text(encoding="utf-8").splitlines():
         flag, text = line.split("\t", 1)

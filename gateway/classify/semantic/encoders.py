@@ -1,0 +1,120 @@
+"""The two static word-vector tables the scorer reads, both shipped inside PyPI packages.
+
+- English (and any Latin text): WordLlama ``l2_supercat`` (package ``wordllama``): 32,000
+  LLaMA-tokenizer pieces x 256 dimensions, read straight from the package's files with
+  ``tokenizers`` and ``safetensors`` (WordLlama's own loader would try to download the tokenizer).
+- Russian: navec ``news_v1_1B_250K_300d_100q`` (shipped by ``natasha``): 250,000 words x 300
+  dimensions, product-quantised; words are weighted by their corpus frequency (SIF: a / (a + p)),
+  so that frequent function words count less.
+
+Nothing here opens a network connection: every file is read from an installed package.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+F32 = NDArray[np.float32]
+I64 = NDArray[np.int64]
+
+_CYR_WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
+_SIF_A = 1e-3
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """Per-unit vectors of one text: char offsets and prefix sums (row i = sum of units < i)."""
+
+    starts: I64
+    ends: I64
+    cum: F32  # (n + 1, dim)
+    wcum: F32  # (n + 1,) prefix sums of the unit weights
+
+
+class WordLlamaEncoder:
+    dim = 256
+
+    def __init__(self, config_name: str = "l2_supercat") -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        base = importlib.resources.files("wordllama")
+        tok_text = (base / "tokenizers" / f"{config_name}_tokenizer_config.json").read_text(encoding="utf-8")
+        self._tok = Tokenizer.from_str(tok_text)
+        self._tok.no_padding()
+        self._tok.no_truncation()
+        weights = base / "weights" / f"{config_name}_{self.dim}.safetensors"
+        with importlib.resources.as_file(weights) as path:
+            table = load_file(str(path))["embedding.weight"]
+        self._table: F32 = np.ascontiguousarray(table, dtype=np.float32)
+
+    def encode(self, text: str) -> TokenVectors:
+        enc = self._tok.encode(text, add_special_tokens=False)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        vecs = self._table[ids]
+        cum = np.zeros((len(ids) + 1, self.dim), dtype=np.float32)
+        np.cumsum(vecs, axis=0, out=cum[1:])
+        wcum = np.arange(len(ids) + 1, dtype=np.float32)
+        return TokenVectors(offs[:, 0].copy(), offs[:, 1].copy(), cum, wcum)
+
+
+class NavecEncoder:
+    dim = 300
+
+    def __init__(self, path: str | None = None) -> None:
+        from navec import Navec
+
+        if path is None:
+            from natasha.data import NEWS_EMBEDDING
+
+            path = str(NEWS_EMBEDDING)
+        navec = Navec.load(Path(path))
+        self._ids: dict[str, int] = navec.vocab.word_ids
+        counts = np.asarray(navec.vocab.counts, dtype=np.float64)
+        p = counts / counts.sum()
+        self._weight = (_SIF_A / (_SIF_A + p)).astype(np.float32)
+        pq = navec.pq
+        self._indexes = np.asarray(pq.indexes, dtype=np.uint8)  # (vectors, qdim)
+        self._codes = np.asarray(pq.codes, dtype=np.float32)  # (qdim, centroids, sub)
+        self._qdims = np.arange(self._codes.shape[0])
+        unk = navec.vocab.unk_id
+        self._unk = -1 if unk is None else int(unk)
+
+    def encode(self, text: str) -> TokenVectors:
+        low = text.lower()
+        starts, ends, ids = [], [], []
+        get = self._ids.get
+        for m in _CYR_WORD.finditer(low):
+            i = get(m.group())
+            if i is not None and i != self._unk:
+                starts.append(m.start())
+                ends.append(m.end())
+                ids.append(i)
+        n = len(ids)
+        cum = np.zeros((n + 1, self.dim), dtype=np.float32)
+        wcum = np.zeros(n + 1, dtype=np.float32)
+        if n:
+            idx = np.asarray(ids, dtype=np.int64)
+            w = self._weight[idx]
+            vecs = self._codes[self._qdims, self._indexes[idx]].reshape(n, self.dim) * w[:, None]
+            np.cumsum(vecs, axis=0, out=cum[1:])
+            np.cumsum(w, out=wcum[1:])
+        return TokenVectors(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64), cum, wcum)
+
+
+def window_means(tv: TokenVectors, spans: I64) -> F32:
+    """Weighted mean vector of the units that lie inside each [start, end) span (zeros if none)."""
+    i0 = np.searchsorted(tv.starts, spans[:, 0], side="left")
+    i1 = np.searchsorted(tv.ends, spans[:, 1], side="right")
+    i1 = np.maximum(i1, i0)
+    w = tv.wcum[i1] - tv.wcum[i0]
+    s = tv.cum[i1] - tv.cum[i0]
+    out: F32 = (s / np.maximum(w, 1e-6)[:, None]).astype(np.float32)
+    return out
