@@ -113,13 +113,15 @@ def load_atoms(lang: str) -> tuple[list[Atom], list[Atom], list[Atom], list[str]
     return conf, pub, gen, fill
 
 
-ORDINARY_PER_LANG = 900
+ORDINARY_PER_LANG = 1200
+PASSAGES_PER_LANG = 250
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
-def ordinary(lang: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
+def ordinary(lang: str, rng: random.Random, n: int) -> list[tuple[str, str, bool | None]]:
     """``n`` distinct ordinary prompts from the slot templates of ``{lang}_ordinary.txt``:
-    (category it resembles or "none", text). All harmless."""
+    (category it resembles or "none", text, complex or None when the template does not say).
+    All harmless. A template marked ``[s]`` is simple, ``[c]`` complex."""
     templates: list[tuple[str, str]] = []
     slots: dict[str, list[str]] = {}
     for line in (ATOMS / f"{lang}_ordinary.txt").read_text(encoding="utf-8").splitlines():
@@ -133,14 +135,47 @@ def ordinary(lang: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
             templates.append((cat, text))
         else:
             templates.append(("none", line))
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, bool | None]] = {}
     for _ in range(n * 20):
         if len(out) >= n:
             break
         cat, tmpl = rng.choice(templates)
+        cx: bool | None = None
+        if tmpl.startswith(("[s] ", "[c] ")):
+            cx, tmpl = tmpl[1] == "c", tmpl[4:]
         text = _SLOT.sub(lambda m: rng.choice(slots[m.group(1)]), tmpl)
-        out.setdefault(text, cat)
-    return [(c, t) for t, c in out.items()]
+        out.setdefault(text, (cat, cx))
+    return [(c, t, x) for t, (c, x) in out.items()]
+
+
+# Asks over pasted third-party material (stories, news, reviews, public reports): harmless.
+PASSAGE_ASK = {
+    "en": ["Read the passage and answer: what is the main idea, and who is involved?\n\n{x}",
+           "Extract all numbers and what they refer to from the text below.\n\n{x}",
+           "Identify the named entities (people, organizations, places) in this article and return JSON:\n{x}",
+           "Rate the following text from 1 to 5 for clarity:\n{x}", "Continue the story in the same style:\n{x}",
+           "Count how many sentences are in this text:\n{x}", "Summarize in one sentence:\n{x}",
+           "Translate into Russian:\n\n{x}", "{x}\n\nWhat is the tone of this text?",
+           "Write three quiz questions based on this text:\n{x}", "{x}"],
+    "ru": ["Прочитай текст и ответь: в чём главная мысль и кто участвует?\n\n{x}",
+           "Выпиши все числа из текста и к чему они относятся.\n\n{x}",
+           "Найди в статье именованные сущности (люди, организации, места) и верни JSON:\n{x}",
+           "Оцени текст по ясности от 1 до 5:\n{x}", "Продолжи рассказ в том же стиле:\n{x}",
+           "Посчитай, сколько предложений в тексте:\n{x}", "Перескажи в одном предложении:\n{x}",
+           "Переведи на английский:\n\n{x}", "{x}\n\nКакой тон у этого текста?",
+           "Придумай три вопроса для викторины по тексту:\n{x}", "{x}"],
+}
+
+
+def passages(lang: str, rng: random.Random, n: int) -> list[str]:
+    texts = [x for x in (ATOMS / f"{lang}_passages.txt").read_text(encoding="utf-8").splitlines() if x]
+    out = []
+    for _ in range(n):
+        k = rng.choice([1, 1, 2, 3])
+        body = "\n\n".join(rng.sample(texts, k))
+        ask_lang = lang if rng.random() < 0.85 else ("ru" if lang == "en" else "en")
+        out.append(rng.choice(PASSAGE_ASK[ask_lang]).format(x=body))
+    return out
 
 
 def typos(text: str, rng: random.Random) -> str:
@@ -228,9 +263,13 @@ def compose(lang: str, rng: random.Random) -> tuple[list[dict[str, object]], lis
         if cx is not None:
             cx_rows.append({"lang": lang, "text": tmpl.format(x=doc), "complex": cx})
 
-    for cat, text in ordinary(lang, rng, ORDINARY_PER_LANG):
+    for text in passages(lang, rng, PASSAGES_PER_LANG):
+        add(text, None)
+    for cat, text, is_cx in ordinary(lang, rng, ORDINARY_PER_LANG):
         atom = Atom(lang, text, cat, False)
         add(text, atom)
+        if is_cx is not None:
+            cx_rows.append({"lang": lang, "text": text, "complex": is_cx})
         roll = rng.random()
         if roll < 0.25:
             add(typos(text, rng), atom)

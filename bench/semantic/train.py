@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.semantic import make_train, sets  # noqa: E402
 from gateway.classify.semantic.encoders import NavecEncoder, WordLlamaEncoder  # noqa: E402
 from gateway.classify.semantic.features import FeatureBuilder, Limits  # noqa: E402
-from gateway.classify.semantic.model import Head  # noqa: E402
+from gateway.classify.semantic.model import Ensemble, Head  # noqa: E402
 from gateway.classify.semantic.scorer import CATEGORIES, WEIGHTS_FILE  # noqa: E402
 
 OTHER_CATEGORY_WEIGHT = 0.3  # a confidential row of another category is a soft negative
@@ -125,7 +125,7 @@ def complexity_samples(builder: FeatureBuilder, rows: list[dict[str, Any]]) -> S
 
 def train_head(s: Samples, hidden: int, bins: int, epochs: int, seed: int, l2: float, lr: float,
                pos_boost: float = 1.0, lexical: bool = True, dense_mask: np.ndarray | None = None,
-               dropout: float = 0.0) -> Head:
+               dropout: float = 0.0, lex_dropout: float = 0.0) -> Head:
     rng = np.random.Generator(np.random.PCG64(seed))
     n, d = s.dense.shape
     k = s.y.shape[1]
@@ -154,6 +154,8 @@ def train_head(s: Samples, hidden: int, bins: int, epochs: int, seed: int, l2: f
             idx = order[b0: b0 + batch]
             x = x_all[idx]
             ids = [s.ids[i] for i in idx]
+            if lex_dropout:
+                ids = [t[rng.random(len(t)) >= lex_dropout] for t in ids]
             lens = np.array([len(t) for t in ids], np.int64)
             scale = (1.0 / np.sqrt(np.maximum(lens, 1))).astype(np.float32)
             flat = np.concatenate(ids) if lens.sum() else np.zeros(0, np.int64)
@@ -162,8 +164,9 @@ def train_head(s: Samples, hidden: int, bins: int, epochs: int, seed: int, l2: f
                 x = x * (rng.random(x.shape) >= dropout) / (1 - dropout)
             h_pre = x @ params["w_dense"] + params["b1"]
             if lexical and len(flat):
-                lex = np.zeros((len(idx), hidden), np.float32)
-                np.add.at(lex, owner, params["w_lex"][flat])
+                seg = np.concatenate([[0], np.cumsum(lens)[:-1]])
+                lex = np.add.reduceat(params["w_lex"][flat], np.minimum(seg, len(flat) - 1), axis=0)
+                lex[lens == 0] = 0.0
                 h_pre += lex * scale[:, None]
             h = np.maximum(h_pre, 0)
             if dropout:
@@ -181,7 +184,10 @@ def train_head(s: Samples, hidden: int, bins: int, epochs: int, seed: int, l2: f
             g["b1"] = dh.sum(0)
             g_lex = np.zeros_like(params["w_lex"])
             if lexical and len(flat):
-                np.add.at(g_lex, flat, (dh * scale[:, None])[owner])
+                order = np.argsort(flat, kind="stable")
+                sf = flat[order]
+                first = np.concatenate([[0], np.flatnonzero(np.diff(sf)) + 1])
+                g_lex[sf[first]] = np.add.reduceat((dh * scale[:, None])[owner[order]], first, axis=0)
                 g_lex += l2 * params["w_lex"]
                 g_lex[bins] = 0.0
             g["w_lex"] = g_lex
@@ -205,6 +211,8 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--lex-dropout", type=float, default=0.0, help="share of hashed words dropped per example")
+    ap.add_argument("--ensemble", type=int, default=1, help="heads trained with different seeds, averaged")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--no-lexical", action="store_true", help="candidate: word vectors and cues, no hashed words")
     ap.add_argument("--lexical-only", action="store_true", help="candidate: hashed words and cues, no word vectors")
@@ -217,7 +225,8 @@ def main() -> None:
     cx_dev = [r for r in sets.complexity_dev() if not r["holdout"]]
     conf_rows = conf_dev + augment_dev(conf_dev, args.seed) + sets.train_confidential()
     conf_rows += [{"text": r["text"], "sensitive": False, "category": "none"} for r in cx_dev]
-    cx_rows = cx_dev + sets.train_complexity()
+    rng = random.Random(args.seed)
+    cx_rows = cx_dev + [{**r, "text": make_train.typos(r["text"], rng)} for r in cx_dev] + sets.train_complexity()
     cat_s = category_samples(builder, conf_rows)
     cx_s = complexity_samples(builder, cx_rows)
     print(f"features: {len(cat_s.y)} category windows from {len(conf_rows)} texts, {len(cx_s.y)} complexity "
@@ -227,14 +236,21 @@ def main() -> None:
     if args.lexical_only:  # keep only the cue and shape columns of the dense input
         vec = WordLlamaEncoder.dim + NavecEncoder.dim
         mask_cat = np.zeros(cat_s.dense.shape[1], np.float32)
-        mask_cat[vec:] = 1.0
+        mask_cat[vec: vec + (cat_s.dense.shape[1] - 2 * vec)] = 1.0
         mask_cx = np.zeros(cx_s.dense.shape[1], np.float32)
         mask_cx[3 * vec:] = 1.0
-    cat = train_head(cat_s, args.hidden, limits.bins, args.epochs, args.seed, l2=args.l2, lr=args.lr,
-                     dense_mask=mask_cat, lexical=not args.no_lexical, dropout=args.dropout)
-    cx = train_head(cx_s, 32, limits.bins, args.epochs * 2, args.seed + 1, l2=1e-4, lr=2e-3, dense_mask=mask_cx)
+    cat = Ensemble(tuple(
+        train_head(cat_s, args.hidden, limits.bins, args.epochs, args.seed + 100 * i, l2=args.l2, lr=args.lr,
+                   dense_mask=mask_cat, lexical=not args.no_lexical, dropout=args.dropout,
+                   lex_dropout=args.lex_dropout)
+        for i in range(args.ensemble)))
+    cx = Ensemble(tuple(
+        train_head(cx_s, 32, limits.bins, args.epochs, args.seed + 1 + 100 * i, l2=args.l2, lr=args.lr,
+                   dense_mask=mask_cx, dropout=args.dropout, lex_dropout=args.lex_dropout)
+        for i in range(args.ensemble)))
     meta = {"version": "1", "seed": str(args.seed), "epochs": str(args.epochs),
-            "candidate": "lexical" if args.lexical_only else "wordllama+navec+lexical",
+            "candidate": ("lexical" if args.lexical_only else "wordllama+navec" if args.no_lexical
+                          else "wordllama+navec+lexical") + (f" x{args.ensemble}" if args.ensemble > 1 else ""),
             "train_texts": str(len(conf_rows)), "limits": repr(limits)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     arrays = {**cat.arrays("cat"), **cx.arrays("cx"),

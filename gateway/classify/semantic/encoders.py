@@ -12,7 +12,7 @@ Nothing here opens a network connection: every file is read from an installed pa
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.metadata
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,14 +44,15 @@ class WordLlamaEncoder:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        base = importlib.resources.files("wordllama")
-        tok_text = (base / "tokenizers" / f"{config_name}_tokenizer_config.json").read_text(encoding="utf-8")
-        self._tok = Tokenizer.from_str(tok_text)
+        # Located through the distribution's metadata, not by importing ``wordllama``: its
+        # __init__ configures the root logger and its loader may try the network.
+        dist = importlib.metadata.distribution("wordllama")
+        tok_path = Path(str(dist.locate_file(f"wordllama/tokenizers/{config_name}_tokenizer_config.json")))
+        self._tok = Tokenizer.from_file(str(tok_path))
         self._tok.no_padding()
         self._tok.no_truncation()
-        weights = base / "weights" / f"{config_name}_{self.dim}.safetensors"
-        with importlib.resources.as_file(weights) as path:
-            table = load_file(str(path))["embedding.weight"]
+        weights = Path(str(dist.locate_file(f"wordllama/weights/{config_name}_{self.dim}.safetensors")))
+        table = load_file(str(weights))["embedding.weight"]
         self._table: F32 = np.ascontiguousarray(table, dtype=np.float32)
 
     def encode(self, text: str) -> TokenVectors:

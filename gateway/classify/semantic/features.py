@@ -1,7 +1,8 @@
 """From text to the scorer's inputs: dense vectors and hashed lexical ids.
 
 Category inputs are per window (see ``windows``): the mean English piece vector, the mean
-Russian word vector, cue counts, and the hashed words of the window. Complexity inputs are per
+Russian word vector, cue counts, and the hashed words of the window, plus the two mean vectors of
+the text's first ``whole_max_chars`` characters as context. Complexity inputs are per
 text: the same vectors for the whole text and for its first and last windows (where the ask
 usually is: "translate this:" above pasted material, "what should I do?" below it).
 """
@@ -16,7 +17,7 @@ from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlama
 from gateway.classify.semantic.lexical import N_SHAPE, lex_units, shape_rows, window_ids
 from gateway.classify.semantic.windows import windows
 
-CAT_DENSE = WordLlamaEncoder.dim + NavecEncoder.dim + N_SHAPE
+CAT_DENSE = 2 * (WordLlamaEncoder.dim + NavecEncoder.dim) + N_SHAPE
 CX_DENSE = 3 * (WordLlamaEncoder.dim + NavecEncoder.dim) + N_SHAPE
 
 
@@ -57,8 +58,13 @@ class FeatureBuilder:
         en = self.en.encode(text)
         ru = self.ru.encode(text)
         lu = lex_units(text, self.limits.bins)
+        # every window also sees its text's opening (what kind of prompt it sits in: a story to
+        # continue, reviews to rate, notes to summarise)
+        ctx_span = np.asarray([[0, min(len(text), self.limits.whole_max_chars)]], dtype=np.int64)
+        ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span)])
         cat = Inputs(
-            np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(text, spans)]),
+            np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(text, spans, lu),
+                       np.repeat(ctx, len(spans), axis=0)]),
             [window_ids(lu, int(s), int(e)) for s, e in spans],
             spans,
         )
@@ -68,7 +74,7 @@ class FeatureBuilder:
         parts = np.vstack([whole, ends])
         e_m = window_means(en, parts)
         r_m = window_means(ru, parts)
-        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shape_rows(text, whole)[0]])[None, :]
+        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shape_rows(text, whole, lu)[0]])[None, :]
         head_tail = np.concatenate([window_ids(lu, int(s), int(e)) for s, e in ends])
         cx = Inputs(cx_dense.astype(np.float32), [head_tail], whole)
         return cat, cx

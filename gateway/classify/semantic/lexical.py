@@ -9,7 +9,6 @@ private addresses, money amounts, and the opposite cues (public, template, examp
 
 from __future__ import annotations
 
-import math
 import re
 import zlib
 from dataclasses import dataclass
@@ -28,38 +27,98 @@ def _stem(w: str) -> str:
     return w[:7]
 
 
+def _cue_table() -> dict[str, int]:
+    """Stem (or stem bigram) -> cue index, for the word cues of ``_WORD_CUES``."""
+    table: dict[str, int] = {}
+    for i, words in enumerate(_WORD_CUES):
+        for phrase in words.split("|"):
+            key = " ".join(_stem(w) for w in phrase.split())
+            table.setdefault(key, i)
+    return table
+
+
+# Word cues: what tells "our own, not public" from "a textbook question". Matched on stems.
+_WORD_CUES = [
+    # first person plural: our own business
+    "our|ours|we|we're|we've|we'll|наш|наша|наше|наши|нашего|нашей|нашему|нашим|нашими|наших|нашу|мы|нас|нам|нами",
+    # first person singular: my own situation
+    "my|i|me|i'm|i've|mine|мой|моя|моё|мое|мои|моего|моей|моих|моему|мне|меня|я|мной",
+    # someone close: a relative, colleague or patient
+    "wife|husband|son|daughter|mother|father|mom|dad|sister|brother|colleague|patient|grandmother|grandfather|"
+    "жена|жены|муж|мужа|мужу|сын|сына|сыну|дочь|дочери|мама|мамы|маме|папа|папы|отец|отца|отцу|сестра|сестры|сестре|"
+    "брат|брата|коллега|коллеги|коллеге|пациент|пациента|пациентка|бабушка|бабушке|дедушка|дедушке",
+    # secrecy
+    "confidential|confidentially|internal|internally|privileged|unannounced|embargo|embargoed|secret|secretly|nda|"
+    "proprietary|unreleased|undisclosed|not public|don't share|dont share|don't forward|not announced|between us|"
+    "in confidence|haven't told|not yet|under nda|only for|nobody knows|"
+    "конфиденциально|конфиденциальный|внутренний|внутренняя|внутреннее|внутренние|тайна|тайну|тайне|секрет|секретный|"
+    "эмбарго|неанонсированный|невыпущенный|не для|не публиковать|между нами|не анонсировано|ещё не|еще не|"
+    "не знают|не говорили|не пересылайте|только для|не распространять|никто не",
+    # public, teaching, generic
+    "public|publicly|published|announced|textbook|generic|template|example|fictional|made up|sample|typical|usually|"
+    "explain|in general|what is|what are|how does|how do|публичный|публичная|публично|опубликовал|опубликовала|"
+    "опубликованный|учебный|учебная|учебной|шаблон|пример|примеры|выдуманный|выдуманная|типовой|типовая|обычно|"
+    "объясни|в общих|что такое|как работает|в целом",
+    # money words
+    "million|billion|rubles|ruble|usd|eur|bn|млн|млрд|тыс|руб|рублей|рубля",
+    # percentages
+    "percent|процент|процентов|процента",
+    # asks that take several steps (complexity)
+    "prove|derive|design|architecture|implement|algorithm|optimize|analyze|analyse|compare|tradeoffs|trade-offs|"
+    "pros and cons|plan|strategy|step by step|explain why|why does|debug|refactor|estimate|forecast|essay|story|"
+    "schedule|itinerary|write a function|write a script|write a class|complexity|constraints|"
+    "докажи|выведи|спроектируй|архитектуру|реализуй|алгоритм|оптимизируй|проанализируй|разбери|сравни|"
+    "плюсы и минусы|спланируй|стратегию|по шагам|пошагово|почему|отладь|отрефактори|оцени|прогноз|эссе|рассказ|"
+    "расписание|маршрут|напиши функцию|напиши скрипт|напиши класс|сложность|условия|ограничения",
+    # asks of one step (complexity)
+    "translate|spell|spelling|grammar|fix|correct|synonym|synonyms|what is|who|when|where|how many|how much|"
+    "convert|capital|define|meaning|shorten|summarize|joke|hi|hello|thanks|"
+    "переведи|орфографию|исправь|синоним|синонимы|кто|когда|где|сколько|столица|значит|сократи|перескажи|"
+    "анекдот|привет|спасибо",
+]
+_CUE_IDS: dict[str, int] = _cue_table()  # a constant, built once at import
+
+
 @dataclass(frozen=True)
 class LexUnits:
     starts: I64
     ends: I64
     ids: I64  # hashed feature id of each unit (unigrams and bigrams, in text order)
+    cues: list[I64]  # per word cue: sorted start offsets of its matches
 
 
 def lex_units(text: str, bins: int) -> LexUnits:
+    cue_ids = _CUE_IDS
     starts: list[int] = []
     ends: list[int] = []
     ids: list[int] = []
+    cues: list[list[int]] = [[] for _ in _WORD_CUES]
     prev: str | None = None
     prev_start = 0
     mask = bins - 1
     crc = zlib.crc32
     for m in _WORD.finditer(text.lower()):
         w = m.group()
-        if w.isdigit():
-            w = "<num>"
-        else:
-            w = _stem(w)
-        starts.append(m.start())
+        w = "<num>" if w.isdigit() else _stem(w)
+        st = m.start()
+        starts.append(st)
         ends.append(m.end())
         ids.append(crc(w.encode()) & mask)
+        c = cue_ids.get(w)
+        if c is not None:
+            cues[c].append(st)
         if prev is not None:
+            bigram = f"{prev} {w}"
             starts.append(prev_start)
             ends.append(m.end())
-            ids.append(crc(f"{prev} {w}".encode()) & mask)
-        prev, prev_start = w, m.start()
+            ids.append(crc(bigram.encode()) & mask)
+            c = cue_ids.get(bigram)
+            if c is not None:
+                cues[c].append(prev_start)
+        prev, prev_start = w, st
     order = np.argsort(np.asarray(ends, dtype=np.int64), kind="stable")
     return LexUnits(np.asarray(starts, dtype=np.int64)[order], np.asarray(ends, dtype=np.int64)[order],
-                    np.asarray(ids, dtype=np.int64)[order])
+                    np.asarray(ids, dtype=np.int64)[order], [np.asarray(sorted(c), dtype=np.int64) for c in cues])
 
 
 def window_ids(lu: LexUnits, s: int, e: int) -> I64:
@@ -70,61 +129,52 @@ def window_ids(lu: LexUnits, s: int, e: int) -> I64:
     return out
 
 
-_I = re.IGNORECASE
-_CUES: list[re.Pattern[str]] = [
-    # first person plural: our own business
-    re.compile(r"\b(?:our|ours|we|we're|we've|we'll|us)\b|\b(?:наш\w*|мы|нас|нам|нами)\b", _I),
-    # first person singular: my own situation
-    re.compile(r"\b(?:my|i|me|i'm|i've|mine)\b|\b(?:мой|моя|моё|мое|мои|моего|моей|моих|мне|меня|я)\b", _I),
-    # someone close: a relative or colleague's situation
-    re.compile(r"\b(?:wife|husband|son|daughter|mother|father|mom|dad|sister|brother|colleague|patient)\b|"
-               r"\b(?:жена|муж\w*|сын\w*|доч\w*|мам\w*|пап\w*|отц\w*|сестр\w*|брат\w*|коллег\w*|пациент\w*)\b", _I),
-    # secrecy words
-    re.compile(r"confidential|internal|not public|don'?t (?:share|forward|tell)|under (?:the )?nda|privileged|"
-               r"between us|unannounced|not announced|embargo|secret|in confidence|only for|not yet|haven'?t told|"
-               r"конфиденц|внутрен|не для|не публик|не пересыл|между нами|не анонс|не объявл|тайн|секрет|эмбарго|"
-               r"только для|ещё не|еще не|не знают|не говорил", _I),
-    # public / teaching cues
-    re.compile(r"\b(?:public|publicly|published|announced|textbook|in general|generic|template|example|fictional|"
-               r"made-up|sample|typical|usually|explain|what is|what are|how does|how do)\b|"
-               r"публичн|опубликов|представил|в общих чертах|учебн|шаблон|пример|выдуманн|типов|обычно|объясни|"
-               r"что такое|как работает|в целом", _I),
-    # internal host names, services, schemas
-    re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:internal|local|corp|lan|intra|svc|prod)\b|\b\w+[-_]prod\w*\b|"
-               r"\bprod[-_]\w+", _I),
+_CHAR_CUES = [
+    # internal host names, services, schemas (suffixes only: linear-time patterns)
+    re.compile(r"\.(?:internal|local|corp|lan|intra|svc|prod)\b|\b\w+[-_]prod\b|\bprod[-_]\w"),
     # private addresses and CIDR blocks
     re.compile(r"\b(?:10\.\d{1,3}|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}(?:\.\d{1,3})?\b|\b\d+\.\d+\.\d+\.\d+/\d\d\b"),
-    # money amounts
-    re.compile(r"[$€£₽]\s?\d|\d\s?(?:[$€£₽]|k\b|m\b|bn\b|млн|млрд|тыс|руб)|\b(?:million|billion|rubles?|usd|eur)\b",
-               _I),
-    # percentages
-    re.compile(r"\d\s?%|процент", _I),
 ]
-_CODE = re.compile(r"[{}();=<>\[\]_/\\|]")
-_DIGIT = re.compile(r"\d")
-_CYR = re.compile(r"[а-яёА-ЯЁ]")
-_ALPHA = re.compile(r"[^\W\d_]")
+_CURRENCY = np.frombuffer("$€£₽%".encode("utf-32-le"), dtype=np.uint32)
+_CODE = np.frombuffer("{}();=<>[]_/\\|".encode("utf-32-le"), dtype=np.uint32)
 
-N_SHAPE = len(_CUES) + 6
+N_CUES = len(_WORD_CUES) + len(_CHAR_CUES)
+N_SHAPE = N_CUES + 7
 
 
-def shape(text: str) -> F32:
-    """Cue counts and shape of one window, each squashed to about 0..1."""
-    n = max(len(text), 1)
-    words = max(1, text.count(" ") + 1)
-    out = np.empty(N_SHAPE, dtype=np.float32)
-    for i, pat in enumerate(_CUES):
-        out[i] = min(1.0, len(pat.findall(text)) / math.sqrt(words))
-    letters = max(1, len(_ALPHA.findall(text)))
-    k = len(_CUES)
-    out[k] = math.log1p(n) / 9.0
-    out[k + 1] = len(_DIGIT.findall(text)) / n * 4.0
-    out[k + 2] = min(1.0, len(_CODE.findall(text)) / n * 10.0)
-    out[k + 3] = len(_CYR.findall(text)) / letters
-    out[k + 4] = min(1.0, text.count("\n") / 20.0)
-    out[k + 5] = min(1.0, text.count("?") / 3.0)
+def shape_rows(text: str, spans: NDArray[np.int64], lu: LexUnits) -> F32:
+    """Cue counts and shape of each [start, end) span, each squashed to about 0..1.
+
+    Cues are matched once over the whole text and counted per span by their start offset;
+    character classes are prefix sums, so a span costs O(1) whatever its length."""
+    k = N_CUES
+    out = np.zeros((len(spans), N_SHAPE), dtype=np.float32)
+    if not len(spans):
+        return out
+    s, e = spans[:, 0], spans[:, 1]
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+    def count(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        cum = np.concatenate([np.zeros(1, np.int64), np.cumsum(mask, dtype=np.int64)])
+        out: NDArray[np.float64] = (cum[e] - cum[s]).astype(np.float64)
+        return out
+
+    n = np.maximum(e - s, 1).astype(np.float64)
+    words = count(codes == 32) + 1.0
+    low = text.lower()
+    cue_starts = lu.cues + [np.fromiter((m.start() for m in pat.finditer(low)), dtype=np.int64) for pat in _CHAR_CUES]
+    for i, starts in enumerate(cue_starts):
+        c = np.searchsorted(starts, e, side="left") - np.searchsorted(starts, s, side="left")
+        out[:, i] = np.minimum(1.0, c / np.sqrt(words))
+    digit = (codes >= 48) & (codes <= 57)
+    cyr = (codes >= 0x400) & (codes <= 0x4FF)
+    latin = ((codes >= 65) & (codes <= 90)) | ((codes >= 97) & (codes <= 122))
+    letters = np.maximum(count(cyr | latin), 1.0)
+    out[:, k] = np.log1p(n) / 9.0
+    out[:, k + 1] = count(digit) / n * 4.0
+    out[:, k + 2] = np.minimum(1.0, count(np.isin(codes, _CODE)) / n * 10.0)
+    out[:, k + 3] = count(cyr) / letters
+    out[:, k + 4] = np.minimum(1.0, count(codes == 10) / 20.0)
+    out[:, k + 5] = np.minimum(1.0, count(codes == 63) / 3.0)
+    out[:, k + 6] = np.minimum(1.0, count(np.isin(codes, _CURRENCY)) / np.sqrt(words))
     return out
-
-
-def shape_rows(text: str, spans: NDArray[np.int64]) -> F32:
-    return np.stack([shape(text[s:e]) for s, e in spans]) if len(spans) else np.zeros((0, N_SHAPE), np.float32)

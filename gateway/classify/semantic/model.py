@@ -8,7 +8,7 @@ written by ``bench/semantic/train.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Head:
         summed[lens == 0] = 0.0
         h += summed / np.sqrt(np.maximum(lens, 1))[:, None].astype(np.float32)
         np.maximum(h, 0.0, out=h)
-        out: F32 = h @ self.w_out + self.b2
+        out: F32 = (h @ self.w_out + self.b2).astype(np.float32, copy=False)
         return out
 
     def predict(self, dense: F32, ids: list[I64]) -> F32:
@@ -57,8 +57,42 @@ class Head:
         return cls(get("mu"), get("sd"), get("w_dense"), get("w_lex"), get("b1"), get("w_out"), get("b2"))
 
 
-def load_heads(f: BinaryIO) -> tuple[Head, Head, dict[str, str]]:
+@dataclass(frozen=True)
+class Ensemble:
+    """Several heads trained with different seeds; their probabilities are averaged."""
+
+    heads: tuple[Head, ...]
+
+    def predict(self, dense: F32, ids: list[I64]) -> F32:
+        out: F32 = np.mean([h.predict(dense, ids) for h in self.heads], axis=0).astype(np.float32)
+        return out
+
+    @property
+    def outputs(self) -> int:
+        return int(self.heads[0].w_out.shape[1])
+
+    @property
+    def bins(self) -> int:
+        return int(self.heads[0].w_lex.shape[0]) - 1
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i, h in enumerate(self.heads):
+            out.update(h.arrays(f"{prefix}{i}"))
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> Ensemble:
+        n = 0
+        while f"{prefix}{n}.w_out" in arrays:
+            n += 1
+        if n == 0:
+            raise ValueError(f"no {prefix} heads in the weights file")
+        return cls(tuple(Head.from_arrays(arrays, f"{prefix}{i}") for i in range(n)))
+
+
+def load_heads(f: IO[bytes]) -> tuple[Ensemble, Ensemble, dict[str, str]]:
     with np.load(f, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     meta = {str(k): str(v) for k, v in zip(arrays["meta.keys"], arrays["meta.values"], strict=True)}
-    return Head.from_arrays(arrays, "cat"), Head.from_arrays(arrays, "cx"), meta
+    return Ensemble.from_arrays(arrays, "cat"), Ensemble.from_arrays(arrays, "cx"), meta

@@ -19,7 +19,7 @@ import numpy as np
 
 from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlamaEncoder
 from gateway.classify.semantic.features import FeatureBuilder, Limits
-from gateway.classify.semantic.model import Head, load_heads
+from gateway.classify.semantic.model import Ensemble, load_heads
 
 CATEGORIES: tuple[str, ...] = ("financial", "health", "legal", "hr", "source_code", "trade_secret", "security")
 WEIGHTS_FILE = "semantic_v1.npz"
@@ -55,7 +55,7 @@ class SemanticScorer:
         self._cfg = cfg
         self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), NavecEncoder(cfg.navec), cfg.limits)
         self._cat, self._cx, self.meta = _load(cfg.weights)
-        if self._cat.w_out.shape[1] != len(CATEGORIES) + 1 or self._cat.w_lex.shape[0] != cfg.limits.bins + 1:
+        if self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1:
             raise ValueError("semantic weights do not match this scorer (categories or hashing bins)")
 
     def score(self, text: str) -> SemanticResult:
@@ -79,7 +79,7 @@ class SemanticScorer:
         return [self.score(t) for t in texts]
 
 
-def _load(path: str | None) -> tuple[Head, Head, dict[str, str]]:
+def _load(path: str | None) -> tuple[Ensemble, Ensemble, dict[str, str]]:
     if path is not None:
         with Path(path).open("rb") as f:
             return load_heads(f)
