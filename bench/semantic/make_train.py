@@ -115,6 +115,9 @@ def load_atoms(lang: str) -> tuple[list[Atom], list[Atom], list[Atom], list[str]
 
 ORDINARY_PER_LANG = 1200
 PASSAGES_PER_LANG = 250
+MULTI_PER_LANG = 900
+CONNECT = {"en": [" ", "\n", " Also, ", "\nThen ", " Finally, ", "\n\n"],
+           "ru": [" ", "\n", " Также ", "\nПотом ", " И ещё: ", "\n\n"]}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -253,7 +256,8 @@ def compose(lang: str, rng: random.Random) -> tuple[list[dict[str, object]], lis
     for atom in gen:
         add(atom.text, atom)
         add(typos(atom.text, rng), atom)
-        wrapped(atom, lang, 2)
+        wrapped(atom, lang, 3)
+        wrapped(atom, other, 1)
         doc, _ = long_doc(lang, fill, atom.text, rng)
         add(rng.choice(DOC_ASK[lang])[0].format(x=doc), atom)
     for _ in range(60):  # filler only
@@ -273,11 +277,28 @@ def compose(lang: str, rng: random.Random) -> tuple[list[dict[str, object]], lis
         roll = rng.random()
         if roll < 0.25:
             add(typos(text, rng), atom)
-        elif roll < 0.4:
+        elif roll < 0.6:
             wrapped(atom, rng.choice([lang, other]), 1)
-        elif roll < 0.5:
+        elif roll < 0.7:
             doc, _ = long_doc(lang, fill, text, rng)
             add(rng.choice(DOC_ASK[lang])[0].format(x=doc), atom)
+
+    # several asks in one prompt: public and ordinary ones together (harmless), or one of them
+    # replaced by a confidential statement (confidential, span recorded)
+    harmless = [a.text for a in pub + gen] + [t for _, t, _ in ordinary(lang, random.Random(rng.random()), 400)]
+    glue = CONNECT[lang]
+    for i in range(MULTI_PER_LANG):
+        parts = rng.sample(harmless, rng.randint(2, 3))
+        conf_atom = rng.choice(conf) if i % 3 == 0 else None
+        if conf_atom is not None:
+            parts[rng.randrange(len(parts))] = conf_atom.text
+        text, span = "", None
+        for j, p in enumerate(parts):
+            sep = "" if j == 0 else rng.choice(glue)
+            if conf_atom is not None and p == conf_atom.text:
+                span = (len(text) + len(sep), len(text) + len(sep) + len(p))
+            text += sep + p
+        add(text, conf_atom, span)
 
     for line in (ATOMS / f"{lang}_cx.tsv").read_text(encoding="utf-8").splitlines():
         flag, text = line.split("\t", 1)

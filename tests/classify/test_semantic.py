@@ -119,7 +119,8 @@ def test_long_input_is_bounded() -> None:
 
 def test_weights_mismatch_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.npz"
-    arrays = {f"{p}.{k}": np.zeros((2, 2), np.float16) for p in ("cat", "cx")
+    # well-formed heads of the wrong size: 2 outputs instead of 7 categories + "confidential"
+    arrays = {f"{p}.{k}": np.zeros((2, 2), np.float16) for p in ("cat0", "cx0")
               for k in ("mu", "sd", "w_dense", "w_lex", "b1", "w_out", "b2")}
     np.savez(bad, **arrays, **{"meta.keys": np.asarray(["v"]), "meta.values": np.asarray(["0"])})
     with pytest.raises(ValueError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlamaEncoder, window_means
-from gateway.classify.semantic.lexical import N_SHAPE, lex_units, shape_rows, window_ids
+from gateway.classify.semantic.lexical import N_SHAPE, lex_units, shape_rows, text_shape, window_ids
 from gateway.classify.semantic.windows import windows
 
 CAT_DENSE = 2 * (WordLlamaEncoder.dim + NavecEncoder.dim) + N_SHAPE
@@ -58,12 +58,13 @@ class FeatureBuilder:
         en = self.en.encode(text)
         ru = self.ru.encode(text)
         lu = lex_units(text, self.limits.bins)
+        ts = text_shape(text, lu)
         # every window also sees its text's opening (what kind of prompt it sits in: a story to
         # continue, reviews to rate, notes to summarise)
         ctx_span = np.asarray([[0, min(len(text), self.limits.whole_max_chars)]], dtype=np.int64)
         ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span)])
         cat = Inputs(
-            np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(text, spans, lu),
+            np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(ts, spans),
                        np.repeat(ctx, len(spans), axis=0)]),
             [window_ids(lu, int(s), int(e)) for s, e in spans],
             spans,
@@ -74,7 +75,7 @@ class FeatureBuilder:
         parts = np.vstack([whole, ends])
         e_m = window_means(en, parts)
         r_m = window_means(ru, parts)
-        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shape_rows(text, whole, lu)[0]])[None, :]
+        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shape_rows(ts, whole)[0]])[None, :]
         head_tail = np.concatenate([window_ids(lu, int(s), int(e)) for s, e in ends])
         cx = Inputs(cx_dense.astype(np.float32), [head_tail], whole)
         return cat, cx

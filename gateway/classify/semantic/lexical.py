@@ -88,37 +88,41 @@ class LexUnits:
 
 
 def lex_units(text: str, bins: int) -> LexUnits:
+    """Hashed unigrams and bigrams of ``text`` with their spans (ends are non-decreasing: a
+    bigram is appended right after the unigram that ends it), and the word cues' offsets."""
     cue_ids = _CUE_IDS
-    starts: list[int] = []
-    ends: list[int] = []
+    spans: list[tuple[int, int]] = []
     ids: list[int] = []
     cues: list[list[int]] = [[] for _ in _WORD_CUES]
-    prev: str | None = None
-    prev_start = 0
+    prev = ""
+    prev_start = -1
     mask = bins - 1
     crc = zlib.crc32
     for m in _WORD.finditer(text.lower()):
         w = m.group()
-        w = "<num>" if w.isdigit() else _stem(w)
-        st = m.start()
-        starts.append(st)
-        ends.append(m.end())
+        if w.isdigit():
+            w = "<num>"
+        elif "а" <= w[0] <= "я" or w[0] == "ё":
+            w = w[:6]
+        else:
+            w = w[:7]
+        st, en = m.span()
+        spans.append((st, en))
         ids.append(crc(w.encode()) & mask)
         c = cue_ids.get(w)
         if c is not None:
             cues[c].append(st)
-        if prev is not None:
+        if prev_start >= 0:
             bigram = f"{prev} {w}"
-            starts.append(prev_start)
-            ends.append(m.end())
+            spans.append((prev_start, en))
             ids.append(crc(bigram.encode()) & mask)
             c = cue_ids.get(bigram)
             if c is not None:
                 cues[c].append(prev_start)
         prev, prev_start = w, st
-    order = np.argsort(np.asarray(ends, dtype=np.int64), kind="stable")
-    return LexUnits(np.asarray(starts, dtype=np.int64)[order], np.asarray(ends, dtype=np.int64)[order],
-                    np.asarray(ids, dtype=np.int64)[order], [np.asarray(sorted(c), dtype=np.int64) for c in cues])
+    arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    return LexUnits(arr[:, 0].copy(), arr[:, 1].copy(), np.asarray(ids, dtype=np.int64),
+                    [np.asarray(sorted(c), dtype=np.int64) for c in cues])
 
 
 def window_ids(lu: LexUnits, s: int, e: int) -> I64:
@@ -142,7 +146,34 @@ N_CUES = len(_WORD_CUES) + len(_CHAR_CUES)
 N_SHAPE = N_CUES + 7
 
 
-def shape_rows(text: str, spans: NDArray[np.int64], lu: LexUnits) -> F32:
+@dataclass(frozen=True)
+class TextShape:
+    """Per text, once: prefix sums of character classes and the start offsets of every cue."""
+
+    cum: NDArray[np.int64]  # (len + 1, 8): space, digit, cyrillic, latin, code, newline, "?", currency
+    cues: list[I64]
+
+
+def text_shape(text: str, lu: LexUnits) -> TextShape:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    classes = np.empty((len(codes) + 1, 8), dtype=np.int64)
+    classes[0] = 0
+    m = classes[1:]
+    m[:, 0] = codes == 32
+    m[:, 1] = (codes >= 48) & (codes <= 57)
+    m[:, 2] = (codes >= 0x400) & (codes <= 0x4FF)
+    m[:, 3] = ((codes >= 65) & (codes <= 90)) | ((codes >= 97) & (codes <= 122))
+    m[:, 4] = np.isin(codes, _CODE)
+    m[:, 5] = codes == 10
+    m[:, 6] = codes == 63
+    m[:, 7] = np.isin(codes, _CURRENCY)
+    np.cumsum(classes, axis=0, out=classes)
+    low = text.lower()
+    char_cues = [np.fromiter((mt.start() for mt in pat.finditer(low)), dtype=np.int64) for pat in _CHAR_CUES]
+    return TextShape(classes, lu.cues + char_cues)
+
+
+def shape_rows(ts: TextShape, spans: NDArray[np.int64]) -> F32:
     """Cue counts and shape of each [start, end) span, each squashed to about 0..1.
 
     Cues are matched once over the whole text and counted per span by their start offset;
@@ -152,29 +183,19 @@ def shape_rows(text: str, spans: NDArray[np.int64], lu: LexUnits) -> F32:
     if not len(spans):
         return out
     s, e = spans[:, 0], spans[:, 1]
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-    def count(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-        cum = np.concatenate([np.zeros(1, np.int64), np.cumsum(mask, dtype=np.int64)])
-        out: NDArray[np.float64] = (cum[e] - cum[s]).astype(np.float64)
-        return out
-
+    c = (ts.cum[e] - ts.cum[s]).astype(np.float64)  # (spans, 8)
     n = np.maximum(e - s, 1).astype(np.float64)
-    words = count(codes == 32) + 1.0
-    low = text.lower()
-    cue_starts = lu.cues + [np.fromiter((m.start() for m in pat.finditer(low)), dtype=np.int64) for pat in _CHAR_CUES]
-    for i, starts in enumerate(cue_starts):
-        c = np.searchsorted(starts, e, side="left") - np.searchsorted(starts, s, side="left")
-        out[:, i] = np.minimum(1.0, c / np.sqrt(words))
-    digit = (codes >= 48) & (codes <= 57)
-    cyr = (codes >= 0x400) & (codes <= 0x4FF)
-    latin = ((codes >= 65) & (codes <= 90)) | ((codes >= 97) & (codes <= 122))
-    letters = np.maximum(count(cyr | latin), 1.0)
+    words = c[:, 0] + 1.0
+    root_words = np.sqrt(words)
+    for i, starts in enumerate(ts.cues):
+        hits = np.searchsorted(starts, e, side="left") - np.searchsorted(starts, s, side="left")
+        out[:, i] = np.minimum(1.0, hits / root_words)
+    letters = np.maximum(c[:, 2] + c[:, 3], 1.0)
     out[:, k] = np.log1p(n) / 9.0
-    out[:, k + 1] = count(digit) / n * 4.0
-    out[:, k + 2] = np.minimum(1.0, count(np.isin(codes, _CODE)) / n * 10.0)
-    out[:, k + 3] = count(cyr) / letters
-    out[:, k + 4] = np.minimum(1.0, count(codes == 10) / 20.0)
-    out[:, k + 5] = np.minimum(1.0, count(codes == 63) / 3.0)
-    out[:, k + 6] = np.minimum(1.0, count(np.isin(codes, _CURRENCY)) / np.sqrt(words))
+    out[:, k + 1] = c[:, 1] / n * 4.0
+    out[:, k + 2] = np.minimum(1.0, c[:, 4] / n * 10.0)
+    out[:, k + 3] = c[:, 2] / letters
+    out[:, k + 4] = np.minimum(1.0, c[:, 5] / 20.0)
+    out[:, k + 5] = np.minimum(1.0, c[:, 6] / 3.0)
+    out[:, k + 6] = np.minimum(1.0, c[:, 7] / root_words)
     return out
