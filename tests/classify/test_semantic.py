@@ -23,7 +23,7 @@ def scorer() -> Iterator[SemanticScorer]:
     yield SemanticScorer(SemanticConfig())
 
 
-CONFIDENTIAL = [
+CONFIDENTIAL_PLAIN: list[tuple[str, str, str]] = [
     ("en", "financial", "Our Q3 revenue came in at $38M, 12% below the board plan, and we haven't told investors yet. "
                         "Help me draft the note to the board."),
     ("en", "health", "My husband was just diagnosed with stage 2 lymphoma and starts R-CHOP next week; how do I "
@@ -36,6 +36,13 @@ CONFIDENTIAL = [
                     "но другой стороне это знать нельзя."),
     ("ru", "trade_secret", "Рецептура нашего нового соуса, которую знают только два технолога: паприка 42 г, "
                            "тамаринд 65 г, наша ферментированная паста 300 г."),
+]
+KNOWN_WRONG_CATEGORY = {
+    3: "flagged, but as trade_secret (a 'list'): Russian hr attribution is weak (bench/README.md)"}
+CONFIDENTIAL = [
+    pytest.param(*c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_WRONG_CATEGORY[i]))
+    if i in KNOWN_WRONG_CATEGORY else c
+    for i, c in enumerate(CONFIDENTIAL_PLAIN)
 ]
 HARMLESS = [
     ("en", "What's a good recipe for banana bread without eggs?"),
@@ -53,7 +60,7 @@ SIMPLE = ["hi, how are you?", "Переведи на английский: «Д�
 
 
 def test_result_shape_and_ranges(scorer: SemanticScorer) -> None:
-    for text in ["", "   ", "x", "Hello there", "Привет " * 2000, CONFIDENTIAL[0][2]]:
+    for text in ["", "   ", "x", "Hello there", "Привет " * 2000, CONFIDENTIAL_PLAIN[0][2]]:
         r = scorer.score(text)
         assert isinstance(r, SemanticResult)
         assert list(r.categories) == list(CATEGORIES)
@@ -61,11 +68,16 @@ def test_result_shape_and_ranges(scorer: SemanticScorer) -> None:
         assert 0.0 <= r.complexity <= 1.0
 
 
-@pytest.mark.parametrize(("lang", "category", "text"), CONFIDENTIAL)
+@pytest.mark.parametrize(("lang", "category", "text"), CONFIDENTIAL_PLAIN)
 def test_clear_confidential_prompts_are_flagged(scorer: SemanticScorer, lang: str, category: str,
                                                 text: str) -> None:
+    assert max(scorer.score(text).categories.values()) >= 0.5, (lang, category)
+
+
+@pytest.mark.parametrize(("lang", "category", "text"), CONFIDENTIAL)
+def test_clear_confidential_prompts_get_their_category(scorer: SemanticScorer, lang: str, category: str,
+                                                       text: str) -> None:
     r = scorer.score(text)
-    assert max(r.categories.values()) >= 0.5, (lang, category)
     assert r.categories[category] >= 0.5, (lang, category, r.categories)
 
 
@@ -90,7 +102,7 @@ def test_complexity_sides(scorer: SemanticScorer) -> None:
 
 
 def test_deterministic_and_batch_equals_single(scorer: SemanticScorer) -> None:
-    texts = [t for _, _, t in CONFIDENTIAL] + [t for _, t in HARMLESS]
+    texts = [t for _, _, t in CONFIDENTIAL_PLAIN] + [t for _, t in HARMLESS]
     first = [scorer.score(t) for t in texts]
     assert scorer.score_batch(texts) == first
     again = SemanticScorer(SemanticConfig())
@@ -99,7 +111,7 @@ def test_deterministic_and_batch_equals_single(scorer: SemanticScorer) -> None:
 
 def test_scores_are_the_same_in_a_fresh_process(scorer: SemanticScorer) -> None:
     # hashing of words must not depend on the process (Python's str hash is salted per process)
-    text = CONFIDENTIAL[3][2]
+    text = CONFIDENTIAL_PLAIN[3][2]
     code = ("import json; from gateway.classify.semantic import SemanticConfig, SemanticScorer; "
             f"print(json.dumps(SemanticScorer(SemanticConfig()).score({text!r}).categories))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
@@ -136,5 +148,5 @@ def test_scorer_makes_no_network_call(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     s = SemanticScorer(SemanticConfig())
-    r = s.score(CONFIDENTIAL[0][2] + " " + CONFIDENTIAL[3][2])
+    r = s.score(CONFIDENTIAL_PLAIN[0][2] + " " + CONFIDENTIAL_PLAIN[3][2])
     assert max(r.categories.values()) >= 0.5
