@@ -29,12 +29,12 @@ _SIF_A = 1e-3
 
 @dataclass(frozen=True)
 class TokenVectors:
-    """Per-unit vectors of one text: char offsets and prefix sums (row i = sum of units < i)."""
+    """Per-unit vectors of one text with their char offsets and weights."""
 
     starts: I64
     ends: I64
-    cum: F32  # (n + 1, dim)
-    wcum: F32  # (n + 1,) prefix sums of the unit weights
+    vecs: F32  # (n, dim)
+    weights: F32  # (n,)
 
 
 class WordLlamaEncoder:
@@ -59,11 +59,7 @@ class WordLlamaEncoder:
         enc = self._tok.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        vecs = self._table[ids]
-        cum = np.zeros((len(ids) + 1, self.dim), dtype=np.float32)
-        np.cumsum(vecs, axis=0, out=cum[1:])
-        wcum = np.arange(len(ids) + 1, dtype=np.float32)
-        return TokenVectors(offs[:, 0].copy(), offs[:, 1].copy(), cum, wcum)
+        return TokenVectors(offs[:, 0].copy(), offs[:, 1].copy(), self._table[ids], np.ones(len(ids), np.float32))
 
 
 class NavecEncoder:
@@ -99,23 +95,19 @@ class NavecEncoder:
                 ends.append(m.end())
                 ids.append(i)
         n = len(ids)
-        cum = np.zeros((n + 1, self.dim), dtype=np.float32)
-        wcum = np.zeros(n + 1, dtype=np.float32)
-        if n:
-            idx = np.asarray(ids, dtype=np.int64)
-            w = self._weight[idx]
-            vecs = self._codes[self._qdims, self._indexes[idx]].reshape(n, self.dim) * w[:, None]
-            np.cumsum(vecs, axis=0, out=cum[1:])
-            np.cumsum(w, out=wcum[1:])
-        return TokenVectors(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64), cum, wcum)
+        idx = np.asarray(ids, dtype=np.int64)
+        vecs = self._codes[self._qdims, self._indexes[idx]].reshape(n, self.dim)
+        return TokenVectors(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
+                            np.ascontiguousarray(vecs), self._weight[idx])
 
 
 def window_means(tv: TokenVectors, spans: I64) -> F32:
-    """Weighted mean vector of the units that lie inside each [start, end) span (zeros if none)."""
+    """Weighted mean vector of the units that lie inside each [start, end) span (zeros if none):
+    one matrix product of a (spans x units) weight matrix with the unit vectors."""
     i0 = np.searchsorted(tv.starts, spans[:, 0], side="left")
     i1 = np.searchsorted(tv.ends, spans[:, 1], side="right")
-    i1 = np.maximum(i1, i0)
-    w = tv.wcum[i1] - tv.wcum[i0]
-    s = tv.cum[i1] - tv.cum[i0]
-    out: F32 = (s / np.maximum(w, 1e-6)[:, None]).astype(np.float32)
+    pos = np.arange(len(tv.weights))
+    m = ((pos >= i0[:, None]) & (pos < i1[:, None])) * tv.weights
+    total = m.sum(axis=1)
+    out: F32 = ((m.astype(np.float32) @ tv.vecs) / np.maximum(total, 1e-6)[:, None]).astype(np.float32)
     return out
