@@ -1,0 +1,87 @@
+"""``SemanticScorer``: confidential categories and complexity of a text, from a small local model.
+
+Load once per process (it reads ~70 MB of word vectors from installed packages and the trained
+heads from this package's data), then call :meth:`SemanticScorer.score` from any thread: scoring
+only reads the loaded arrays. Deterministic, no network, no global state.
+
+Categories are scored per window of sentences and the highest window wins (a confidential
+sentence inside a long pasted thread counts); complexity is scored on the whole text and on its
+first and last windows, where the ask usually is.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlamaEncoder
+from gateway.classify.semantic.features import FeatureBuilder, Limits
+from gateway.classify.semantic.model import Ensemble, load_heads
+
+CATEGORIES: tuple[str, ...] = ("financial", "health", "legal", "hr", "source_code", "trade_secret", "security")
+WEIGHTS_FILE = "semantic_v1.npz"
+
+
+@dataclass(frozen=True)
+class SemanticConfig:
+    """Where the model comes from and how much of a long text is read.
+
+    ``weights``: path to a heads file written by ``bench/semantic/train.py`` (None: the one shipped
+    in this package). ``navec``: path to a navec archive (None: the one shipped by natasha).
+    """
+
+    weights: str | None = None
+    navec: str | None = None
+    wordllama: str = "l2_supercat"
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class SemanticResult:
+    categories: dict[str, float]
+    complexity: float
+
+    @property
+    def flagged(self) -> list[str]:
+        """Names of the categories that score at least 0.5."""
+        return [k for k, v in self.categories.items() if v >= 0.5]
+
+
+class SemanticScorer:
+    def __init__(self, cfg: SemanticConfig) -> None:
+        self._cfg = cfg
+        self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), NavecEncoder(cfg.navec), cfg.limits)
+        self._cat, self._cx, self.meta = _load(cfg.weights)
+        if self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1:
+            raise ValueError("semantic weights do not match this scorer (categories or hashing bins)")
+
+    def score(self, text: str) -> SemanticResult:
+        if not text.strip():
+            return SemanticResult({c: 0.0 for c in CATEGORIES}, 0.0)
+        cat, cx = self._features.build(text)
+        p = self._category_scores(cat.dense, cat.ids)
+        c = float(self._cx.predict(cx.dense, cx.ids)[0, 0])
+        return SemanticResult({name: round(float(v), 4) for name, v in zip(CATEGORIES, p, strict=True)}, round(c, 4))
+
+    def _category_scores(self, dense: F32, ids: list[I64]) -> F32:
+        """Per category: the highest window's P(confidential) x P(category | confidential), the
+        second factor scaled so that the window's most likely category gets P(confidential)."""
+        out = self._cat.predict(dense, ids)  # (windows, 7 + 1)
+        given = out[:, : len(CATEGORIES)]
+        rel = given / np.maximum(given.max(axis=1, keepdims=True), 1e-6)
+        scores: F32 = (out[:, len(CATEGORIES)][:, None] * rel).max(axis=0)
+        return scores
+
+    def score_batch(self, texts: list[str]) -> list[SemanticResult]:
+        return [self.score(t) for t in texts]
+
+
+def _load(path: str | None) -> tuple[Ensemble, Ensemble, dict[str, str]]:
+    if path is not None:
+        with Path(path).open("rb") as f:
+            return load_heads(f)
+    with (importlib.resources.files("gateway.classify.semantic") / "data" / WEIGHTS_FILE).open("rb") as f:
+        return load_heads(f)
