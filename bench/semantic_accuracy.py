@@ -8,7 +8,7 @@ of bench/semantic/sets.py, never trained on) with per-category recall; recall an
 the other-styles evaluation set (bench/semantic/data/eval_styles.jsonl, never trained on) per
 style; complexity accuracy on the held-out part of complexity_dev and on the other-styles
 complexity rows; MT-Bench first turns: the share flagged by the categories and the share scored
-complex. A flag is max category score >= 0.5; complex is complexity >= 0.5.
+complex. A flag is max category score >= --threshold (0.5); complex is complexity >= 0.5.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 from bench.semantic import sets  # noqa: E402
 from gateway.classify.semantic import CATEGORIES, SemanticConfig, SemanticResult, SemanticScorer  # noqa: E402
 
+THRESHOLD = [0.5]  # set by --threshold: the policy's categories min_score
+
 
 def flagged(r: SemanticResult) -> bool:
-    return max(r.categories.values()) >= 0.5
+    return max(r.categories.values()) >= THRESHOLD[0]
 
 
 def frac(a: int, b: int) -> str:
@@ -84,7 +86,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", help="heads file to score with (default: the shipped one)")
     ap.add_argument("--misses", action="store_true", help="print misclassified rows")
+    ap.add_argument("--threshold", type=float, default=0.5,
+                    help="flag at max category score >= this (the policy's categories min_score)")
     args = ap.parse_args()
+    THRESHOLD[0] = args.threshold
     scorer = SemanticScorer(SemanticConfig(weights=args.weights))
     print(f"weights: {args.weights or 'shipped'}  meta: {scorer.meta}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -170,7 +171,7 @@ def _check(path: str) -> int:
 
 def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
     from gateway.classify.service import ClassifyService
-    from gateway.policy.evaluate import evaluate
+    from gateway.policy.evaluate import evaluate, needs_semantics
     from gateway.request import GatewayRequest, outbound_of
 
     config = load_config(config_path)
@@ -190,7 +191,10 @@ def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
         service = ClassifyService(config.classifier.model_copy(update={"workers": 0}))
         await service.start()
         try:
-            signals = await service.classify(outbound_of(greq))
+            outbound = outbound_of(greq)
+            signals = await service.classify(outbound)
+            if needs_semantics(policy, signals, greq):  # as the real request path does
+                signals = dataclasses.replace(signals, semantic=await service.semantic(outbound))
         finally:
             await service.aclose()
         decision = evaluate(policy, signals, greq)
@@ -204,6 +208,7 @@ def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
 
 
 def _policy_test(config_path: str, directory: str | None) -> int:
+    from gateway.api.state import judge
     from gateway.classify.service import ClassifyService
     from gateway.policy import run_policy_tests, summary
     from gateway.request import GatewayRequest, outbound_of
@@ -220,7 +225,7 @@ def _policy_test(config_path: str, directory: str | None) -> int:
         loop.run_until_complete(service.start())
 
         def classify(request: GatewayRequest) -> Signals:
-            return loop.run_until_complete(service.classify(outbound_of(request)))
+            return loop.run_until_complete(judge(service, outbound_of(request)))
 
         results = run_policy_tests(config, tests_dir, classify)
     finally:

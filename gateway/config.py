@@ -162,6 +162,20 @@ class CostConfig(Strict):
     reference_model: str | None = None
 
 
+class EscalationConfig(Strict):
+    """Opt-in: ask a local model about the uncertain middle of the category scores. A request whose
+    highest category score lies in ``band`` is put to ``model`` (a chat model in the local zone)
+    with a fixed question; "yes" raises that score to ``raise_to``, "no" lowers every score in the
+    band to ``lower_to``; no answer within ``timeout`` seconds, or none that parses, changes
+    nothing."""
+
+    model: str
+    band: tuple[float, float] = (0.3, 0.7)
+    timeout: float = Field(default=3.0, gt=0)
+    raise_to: float = Field(default=0.8, ge=0, le=1)
+    lower_to: float = Field(default=0.2, ge=0, le=1)
+
+
 class ClassifierConfig(Strict):
     languages: list[Literal["en", "ru"]] = ["en", "ru"]
     recognizers: list[dict[str, object]] = []
@@ -173,6 +187,11 @@ class ClassifierConfig(Strict):
     # New characters read per request at most; beyond, the rest is unread and the request fails
     # closed (content kind "unreadable"): one huge prompt cannot hold the detector.
     max_scan_chars: int = Field(default=100_000, gt=0)
+    # The small local model that scores confidential categories and complexity (computed only
+    # when the policy's decision can depend on them); false: not loaded (the policy must not
+    # read categories or complexity then).
+    semantic: bool = True
+    escalation: EscalationConfig | None = None
 
 
 class AuditConfig(Strict):
@@ -227,6 +246,14 @@ def _cross_check(cfg: Config, linemap: LineMap) -> list[ConfigProblem]:
         if m.kind == "embedding" and b.type == "llama_cpp" and not b.embedding:
             problems.append(linemap.problem(("models", name, "kind"), f"backend '{m.backend}' is not loaded "
                                                                       "for embeddings (set embedding: true)"))
+    esc = cfg.classifier.escalation
+    if esc is not None:
+        where = ("classifier", "escalation", "model")
+        if esc.model not in cfg.models:
+            problems.append(linemap.problem(where, f"unknown model '{esc.model}'"))
+        elif cfg.zone_of_model(esc.model) != "local" or cfg.models[esc.model].kind != "chat":
+            problems.append(linemap.problem(where, f"'{esc.model}' must be a chat model in the local zone: "
+                                                   "the text it is asked about must not leave"))
     seen: dict[str, int] = {}
     for i, key in enumerate(cfg.auth.keys):
         if key.id in seen:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.api.state import judge
 from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Signals
 from tests.e2e.harness import (
@@ -37,7 +38,7 @@ def detector(classifier: SessionClassifier) -> Callable[[GatewayRequest], Signal
     """The real detector as the synchronous callable policy test cases take."""
 
     def classify(request: GatewayRequest) -> Signals:
-        return asyncio.run(classifier.classify(outbound_of(request)))
+        return asyncio.run(judge(classifier, outbound_of(request)))
 
     return classify
 

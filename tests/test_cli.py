@@ -41,7 +41,8 @@ def test_check_names_file_line_and_key(tmp_path: Path) -> None:
         "kind: embedding}", "kind: embeding}", 1)
     (tmp_path / "kind.yaml").write_text(kind)
     r = gateway("check", "--config", str(tmp_path / "kind.yaml"))
-    assert r.returncode == 1 and "kind.yaml:27: models.local-embed.kind: Input should be 'chat' or 'embedding'" in r.stderr
+    assert r.returncode == 1
+    assert "kind.yaml:27: models.local-embed.kind: Input should be 'chat' or 'embedding'" in r.stderr
     (tmp_path / "config.yaml").write_text(config.replace("zone: lokal,", "zone: local,"))
     policy.write_text(policy.read_text().replace("deny_zones:", "deny_zone:", 1))
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))

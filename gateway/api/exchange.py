@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from gateway.api.headers import request_id
 from gateway.limits import Verdict
+from gateway.outbound import Outbound
 from gateway.policy import Decision
 from gateway.signals import Signals
 from gateway.types import Endpoint, Zone
@@ -23,6 +24,7 @@ class Exchange:
     team: str | None = None
     requested_model: str | None = None
     signals: Signals | None = None
+    outbound: Outbound | None = None  # what the request would send upstream (never logged)
     decision: Decision | None = None
     served_model: str | None = None  # the public name of the model that served
     backend: str | None = None

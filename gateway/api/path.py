@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Coroutine
@@ -20,6 +21,7 @@ from starlette.responses import Response
 
 from gateway.api.auth import authenticate
 from gateway.api.body import parse_json, read_body
+from gateway.api.escalate import escalate
 from gateway.api.exchange import Exchange, start_exchange
 from gateway.api.ingress import Forward, Ingress
 from gateway.api.ingress.anthropic import CountTokensIngress
@@ -29,7 +31,7 @@ from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, BadRequest, GatewayError, ModelNotFound, NoBackendAvailable, PolicyBlocked
 from gateway.limits import estimate_tokens
-from gateway.policy import Decision, evaluate, zone_allowed
+from gateway.policy import Decision, evaluate, needs_semantics, zone_allowed
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
 from gateway.types import Endpoint
@@ -52,7 +54,7 @@ class RequestPath:
         try:
             greq = await admit(gw, ex, ingress, request, limit=True)
             signals = await classify(gw, ex, ingress, greq)
-            decision = decide(gw, ex, greq, signals)
+            decision = await decide(gw, ex, greq, signals)
             count(gw, ex)
             enforce(decision)
             outcome = await unless_disconnected(dispatch(gw, ex, ingress, greq), request)
@@ -82,7 +84,7 @@ class RequestPath:
                 raise BadRequest(f"unknown endpoint; one of: {', '.join(self.ingresses)}", param="endpoint")
             greq = await admit(self.gw, ex, ingress, request, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
-            decision = decide(self.gw, ex, greq, signals)
+            decision = await decide(self.gw, ex, greq, signals)
         except GatewayError as exc:
             return json_response(orjson.dumps(exc.to_openai()), exc.status, headers)
         except Exception:
@@ -102,7 +104,7 @@ class RequestPath:
         try:
             greq = await admit(self.gw, ex, ingress, request, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
-            decision = decide(self.gw, ex, greq, signals)
+            decision = await decide(self.gw, ex, greq, signals)
             enforce(decision)
             count, exact = await _count(self.gw, ingress, greq, decision, signals)
         except (GatewayError, BackendFailure) as exc:
@@ -157,14 +159,23 @@ async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, *
 async def classify(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayRequest) -> Signals:
     """What the detector finds in everything the request would send upstream."""
     t = time.perf_counter()
-    ex.signals = await gw.classifier.classify(ingress.outbound(greq.body, greq.headers))
+    ex.outbound = ingress.outbound(greq.body, greq.headers)
+    ex.signals = await gw.classifier.classify(ex.outbound)
     ex.classify_seconds = time.perf_counter() - t
     return ex.signals
 
 
-def decide(gw: Gateway, ex: Exchange, greq: GatewayRequest, signals: Signals) -> Decision:
-    """The policy's decision (pure): read the running policy once and keep the object."""
-    ex.decision = evaluate(gw.policies.current, signals, greq)
+async def decide(gw: Gateway, ex: Exchange, greq: GatewayRequest, signals: Signals) -> Decision:
+    """The policy's decision: read the running policy once and keep the object. The semantic
+    signals (categories, complexity) are computed only when the decision can depend on them."""
+    policy = gw.policies.current
+    if ex.outbound is not None and needs_semantics(policy, signals, greq):
+        t = time.perf_counter()
+        semantic = await escalate(gw, await gw.classifier.semantic(ex.outbound), ex.outbound)
+        ex.classify_seconds += time.perf_counter() - t
+        signals = dataclasses.replace(signals, semantic=semantic)
+        ex.signals = signals
+    ex.decision = evaluate(policy, signals, greq)
     return ex.decision
 
 
@@ -177,6 +188,8 @@ def count(gw: Gateway, ex: Exchange) -> None:
         gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
     for entity_type, n in ex.decision.entities.items():
         gw.metrics.entities.labels(entity_type=entity_type).inc(n)
+    for category in ex.decision.semantic.flagged():
+        gw.metrics.categories.labels(category=category).inc()
 
 
 def enforce(decision: Decision) -> None:

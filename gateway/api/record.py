@@ -65,6 +65,8 @@ def record(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -
         "guards": list(d.guards) if d else [],
         "entities": d.entities if d else {},
         "content": list(d.content) if d else [],
+        "categories": d.semantic.flagged() if d else [],
+        "complexity": round(d.semantic.complexity, 3) if d and d.semantic.state == "ok" else None,
         "status": status,
         "latency_ms": round(elapsed * 1000, 3),
         "overhead_ms": round(overhead * 1000, 3),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import signal
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from gateway.observability.metrics import Metrics
 from gateway.outbound import Outbound
 from gateway.policy import PolicyStore
 from gateway.request import GatewayRequest, outbound_of
-from gateway.signals import Signals
+from gateway.signals import Semantic, Signals
 
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (CPython's default: 700)
 
@@ -35,6 +36,8 @@ class Classifier(Protocol):
     async def start(self) -> None: ...
 
     async def classify(self, outbound: Outbound) -> Signals: ...
+
+    async def semantic(self, outbound: Outbound) -> Semantic: ...
 
     async def aclose(self) -> None: ...
 
@@ -52,8 +55,14 @@ class LoopClassify:
     def __call__(self, request: GatewayRequest) -> Signals:
         if self.loop is None:
             raise RuntimeError("the detector is not running yet")
-        future = asyncio.run_coroutine_threadsafe(self._classifier.classify(outbound_of(request)), self.loop)
+        future = asyncio.run_coroutine_threadsafe(judge(self._classifier, outbound_of(request)), self.loop)
         return future.result(timeout=60)
+
+
+async def judge(classifier: Classifier, outbound: Outbound) -> Signals:
+    """Entities and the semantic signals both, for policy tests (a case may read either)."""
+    signals = await classifier.classify(outbound)
+    return dataclasses.replace(signals, semantic=await classifier.semantic(outbound))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from gateway.classify.lang import detect_language
 from gateway.classify.normalize import normalize
 from gateway.classify.russian import LABELS, RussianNer
 from gateway.classify.segment import Piece, may_hold_name, segments, sentences
+from gateway.classify.semantic import SemanticConfig, SemanticResult, SemanticScorer
 from gateway.classify.types import DIGIT_TYPES, PERSONAL_TYPES
 from gateway.config import ClassifierConfig
 
@@ -57,6 +58,13 @@ class Detector:
         self._engine: Engine = build_engine(cfg)
         self._russian = RussianNer() if "ru" in cfg.languages else None
         self._custom = frozenset(e for r in cfg.recognizers if isinstance(e := r.get("supported_entity"), str))
+        self._scorer = SemanticScorer(SemanticConfig()) if cfg.semantic else None
+
+    def semantic(self, text: str) -> SemanticResult:
+        """Confidential categories and complexity of ``text`` (normalised first)."""
+        if self._scorer is None:
+            raise RuntimeError("the semantic model is turned off (classifier.semantic: false)")
+        return self._scorer.score(normalize(text).text)
 
     @property
     def reported_types(self) -> frozenset[str]:
@@ -67,6 +75,8 @@ class Detector:
     def warm_up(self) -> None:
         """Run every model once so the first real request does not pay for lazy set-up."""
         self.scan(_WARM_TEXT)
+        if self._scorer is not None:
+            self._scorer.score(_WARM_TEXT)
 
     def scan(self, text: str, *, identifiers_only: bool = False, depth: int = 0) -> TextResult:
         """Findings in ``text``, with offsets into ``text`` as given.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import pickle
 import sys
 from collections import deque
@@ -24,13 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.classify.detector import TextResult
-from gateway.classify.workerproc import HEADER, Item
+from gateway.classify.workerproc import HEADER, Item, Result
 from gateway.config import ClassifierConfig
 
 log = logging.getLogger("gateway.classify")
 
 MAX_BACKOFF = 30.0
+# Numerical libraries in a worker use one thread: the pool of processes is the parallelism.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 GRACE = 1.0  # seconds a timed-out request's running batch may still take before its worker is killed
 
 
@@ -53,7 +55,7 @@ class _Worker:
 @dataclass(eq=False)
 class _Batch:
     items: Sequence[Item]
-    future: asyncio.Future[list[TextResult]]
+    future: asyncio.Future[list[Result]]
     worker: _Worker | None = None
 
 
@@ -105,7 +107,7 @@ class DetectorPool:
             await self.aclose()
             raise RuntimeError("no detector worker could start")
 
-    async def run(self, owner: object, batches: Sequence[Sequence[Item]], timeout: float) -> list[list[TextResult]]:
+    async def run(self, owner: object, batches: Sequence[Sequence[Item]], timeout: float) -> list[list[Result]]:
         """Scan ``batches`` for ``owner`` (one request) within ``timeout`` seconds."""
         if self._closed:
             raise WorkerFailed("the detector is stopped")
@@ -195,7 +197,7 @@ class DetectorPool:
     async def _spawn(self) -> _Worker:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", "from gateway.classify.workerproc import main; raise SystemExit(main())",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env={**os.environ, **ONE_THREAD})
         worker = _Worker(proc)
         try:
             await _send(worker, self._cfg)

@@ -27,16 +27,18 @@ from dataclasses import dataclass
 from gateway.classify.cache import LruCache, text_key
 from gateway.classify.detector import Detector, Span, TextResult, build_detector, resolve
 from gateway.classify.pool import DetectorPool, PoolStatus
-from gateway.classify.workerproc import Item, run_items
+from gateway.classify.semantic import CATEGORIES, SemanticResult
+from gateway.classify.workerproc import Item, Result, run_items
 from gateway.config import ClassifierConfig
-from gateway.outbound import Outbound, TextPart
-from gateway.signals import Entity, Signals
+from gateway.outbound import SYSTEM_INDEX, Outbound, TextPart
+from gateway.signals import FAILED, Entity, Semantic, Signals
 
 log = logging.getLogger("gateway.classify")
 
 CHUNK_CHARS = 4000  # the largest text one batch carries
 CHUNK_OVERLAP = 200  # characters two neighbouring chunks share
 _IDS_KEY = b"\x00ids"
+_SEMANTIC_KEY = b"\x00sem"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class ClassifyService:
     def __init__(self, cfg: ClassifierConfig) -> None:
         self._cfg = cfg
         self._cache: LruCache[TextResult] = LruCache(cfg.cache_size)
+        self._semantic_cache: LruCache[SemanticResult] = LruCache(cfg.cache_size)
         self._pool: DetectorPool | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._local: Detector | None = None
@@ -135,24 +138,60 @@ class ClassifyService:
         return Signals(tuple(entities), classify_failed=unread, prompt_tokens=tokens,
                        languages=frozenset(languages), content=frozenset(content))
 
-    async def _scan(self, todo: dict[bytes, tuple[str, str]]) -> dict[bytes, TextResult]:
-        chunks = [c for key, (mode, text) in todo.items() for c in _chunks(key, mode, text)]
+    async def semantic(self, outbound: Outbound) -> Semantic:
+        """Confidential categories (the highest score of each over the conversation's messages)
+        and complexity (of the latest user message), each text scored once and cached. A failure
+        or a timeout is :data:`~gateway.signals.FAILED`: the policy fails closed."""
+        parts = [p for p in outbound.parts if p.junction < 0 and (p.message >= 0 or p.message == SYSTEM_INDEX)]
+        if not parts:
+            return Semantic({c: 0.0 for c in CATEGORIES}, 0.0)
+        results: dict[bytes, SemanticResult] = {}
+        missing: dict[bytes, str] = {}
+        for p in parts:
+            key = text_key(p.text) + _SEMANTIC_KEY
+            hit = self._semantic_cache.get(key)
+            if hit is not None:
+                results[key] = hit
+            elif key not in missing:
+                missing[key] = p.text
+        if missing:
+            try:
+                scored = await self._run(_batched([("semantic", text) for text in missing.values()]))
+            except Exception as exc:
+                log.warning("semantic scoring failed: %s", type(exc).__name__)
+                return FAILED
+            for key, res in zip(missing, scored, strict=True):
+                assert isinstance(res, SemanticResult)
+                self._semantic_cache.put(key, res)
+                results[key] = res
+        scores = [results[text_key(p.text) + _SEMANTIC_KEY] for p in parts]
+        categories = {c: max(s.categories[c] for s in scores) for c in CATEGORIES}
+        asks = [i for i, p in enumerate(parts) if p.role in ("user", "prompt", "input")]
+        latest = scores[asks[-1]] if asks else scores[-1]
+        return Semantic(categories, latest.complexity)
+
+    async def _run(self, batches: list[list[Item]]) -> list[Result]:
+        """Batches of items through the pool (or the local thread), within the timeout; the
+        results in the items' order. A result that comes after its deadline counts as none."""
         timeout = self._cfg.timeout
         loop = asyncio.get_running_loop()
         started = loop.time()
         if self._local is not None:
-            local = self._local
-            items = [c.item for c in chunks]
-            done = await asyncio.wait_for(loop.run_in_executor(self._thread, run_items, local, items), timeout)
+            items = [i for b in batches for i in b]
+            done = await asyncio.wait_for(loop.run_in_executor(self._thread, run_items, self._local, items), timeout)
         elif self._pool is not None:
-            batches = _batches(chunks)
-            results = await self._pool.run(next(self._owners), [[c.item for c in b] for b in batches], timeout)
+            results = await self._pool.run(next(self._owners), batches, timeout)
             done = [r for batch in results for r in batch]
         else:
             raise RuntimeError("classifier not started")
-        if loop.time() - started > timeout:  # it finished, but after its deadline: no different
+        if loop.time() - started > timeout:
             raise TimeoutError
-        return _merge(chunks, done)
+        return done
+
+    async def _scan(self, todo: dict[bytes, tuple[str, str]]) -> dict[bytes, TextResult]:
+        chunks = [c for key, (mode, text) in todo.items() for c in _chunks(key, mode, text)]
+        done = await self._run([[c.item for c in batch] for batch in _batches(chunks)])
+        return _merge(chunks, [r for r in done if isinstance(r, TextResult)])
 
 
 def _key(part: TextPart) -> bytes:
@@ -194,6 +233,11 @@ def _chunks(key: bytes, mode: str, text: str) -> list[_Chunk]:
             break
         start = max(end - CHUNK_OVERLAP, start + 1)
     return out
+
+
+def _batched(items: Sequence[Item]) -> list[list[Item]]:
+    """Items grouped into batches of at most ``CHUNK_CHARS`` characters."""
+    return [[c.item for c in batch] for batch in _batches([_Chunk(b"", 0, i) for i in items])]
 
 
 def _batches(chunks: Sequence[_Chunk]) -> list[list[_Chunk]]:

@@ -19,12 +19,15 @@ import sys
 from typing import Any, BinaryIO
 
 from gateway.classify.detector import Detector, TextResult, build_detector
+from gateway.classify.semantic import SemanticResult
 
 HEADER = struct.Struct(">I")
 
 # A work item: ("scan", text) reads everything; ("ids", text) reads identifiers only (the seam
-# between two strings, where a split value may hide).
+# between two strings, where a split value may hide); ("semantic", text) scores categories and
+# complexity.
 Item = tuple[str, str]
+Result = TextResult | SemanticResult
 
 
 def read_frame(stream: BinaryIO) -> Any:
@@ -44,8 +47,9 @@ def write_frame(stream: BinaryIO, value: Any) -> None:
     stream.flush()
 
 
-def run_items(detector: Detector, items: list[Item]) -> list[TextResult]:
-    return [detector.scan(text, identifiers_only=mode == "ids") for mode, text in items]
+def run_items(detector: Detector, items: list[Item]) -> list[Result]:
+    return [detector.semantic(text) if mode == "semantic" else detector.scan(text, identifiers_only=mode == "ids")
+            for mode, text in items]
 
 
 def main() -> int:

@@ -46,6 +46,8 @@ class Metrics:
                                     "What local traffic would have cost at the reference cloud price",
                                     ["route", "backend"], registry=r)
         self.entities = Counter("gateway_entities", "Entities detected", ["entity_type"], registry=r)
+        self.categories = Counter("gateway_categories", "Requests with a confidential category (score >= 0.5)",
+                                  ["category"], registry=r)
         self.guard_denials = Counter("gateway_guard_denials", "Zones denied by guards", ["guard", "zone"],
                                      registry=r)
         self.backend_errors = Counter("gateway_backend_errors", "Backend failures", ["backend", "kind"],

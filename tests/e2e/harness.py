@@ -25,7 +25,7 @@ from gateway.classify.pool import PoolStatus
 from gateway.classify.service import ClassifyService
 from gateway.config import load_config
 from gateway.outbound import Outbound
-from gateway.signals import Signals
+from gateway.signals import Semantic, Signals
 
 KEY = "gw-test-key-1"
 ENV = {"GW_KEY": KEY, "LOCAL_KEY": "test-local-key", "CLOUD_KEY": "test-openai-key",
@@ -51,6 +51,9 @@ class SessionClassifier:
 
     async def classify(self, outbound: Outbound) -> Signals:
         return await self.service.classify(outbound)
+
+    async def semantic(self, outbound: Outbound) -> Semantic:
+        return await self.service.semantic(outbound)
 
     async def aclose(self) -> None:
         return None

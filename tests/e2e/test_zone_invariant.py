@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from gateway.classify.pool import PoolStatus
 from gateway.config import Config
 from gateway.outbound import Outbound
-from gateway.signals import Signals
+from gateway.signals import Semantic, Signals
 from tests.e2e.harness import run_gateway
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve
@@ -45,6 +45,9 @@ class FixedSignals:
 
     def status(self) -> PoolStatus:
         return PoolStatus(workers=0, ready=1, restarts=0)
+
+    async def semantic(self, outbound: Outbound) -> Semantic:
+        return self.signals.semantic
 
     async def classify(self, outbound: Outbound) -> Signals:
         return self.signals
