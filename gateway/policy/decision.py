@@ -82,4 +82,6 @@ class Decision:
             "x-gateway-entities": self.entities_header(),
             "x-gateway-content": ",".join(self.content),
             "x-gateway-categories": ",".join(self.semantic.flagged()),
+            # the complexity score when it was computed (empty when the policy did not need it)
+            "x-gateway-complexity": f"{self.semantic.complexity:.2f}" if self.semantic.state == "ok" else "",
         }

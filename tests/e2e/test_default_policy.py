@@ -24,7 +24,9 @@ SENSITIVE = {
     "card": "Charge the card 4111 1111 1111 1111 for the renewal.",
 }
 SECRET = "Why does this fail? OPENAI_API_KEY=sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678"
-HARMLESS = "How do I reverse a list in Python without modifying the original?"
+HARMLESS = ("Design a rate limiter for a multi-region API: compare token bucket, leaky bucket and GCRA, "
+            "discuss clock skew between regions, and sketch the data structures you would use.")
+SIMPLE = "How do I reverse a list in Python without modifying the original?"
 
 
 @pytest.fixture
@@ -88,6 +90,16 @@ def test_harmless_goes_to_cloud_and_headers_say_why(default_gateway: RunningGate
     assert r.headers["x-gateway-zone"] == "cloud" and r.headers["x-gateway-entities"] == ""
     assert r.headers["x-gateway-rule"] != "default"
     assert len(cloud_fake.requests) == 1 and local_fake.requests == []
+    assert float(r.headers["x-gateway-complexity"]) >= 0.5
+
+
+def test_simple_harmless_request_stays_on_the_local_model(default_gateway: RunningGateway,
+                                                          cloud_fake: FakeOpenAI, local_fake: FakeOpenAI) -> None:
+    r = chat(default_gateway, SIMPLE)
+    assert r.status_code == 200
+    assert r.headers["x-gateway-zone"] == "local" and r.headers["x-gateway-entities"] == ""
+    assert float(r.headers["x-gateway-complexity"]) < 0.5
+    assert cloud_fake.requests == [] and len(local_fake.requests) == 1
 
 
 def test_history_with_pii_in_an_earlier_turn_stays_local(default_gateway: RunningGateway,

@@ -217,7 +217,7 @@ class TestExplain:
         assert d.headers() == {"x-gateway-rule": "default", "x-gateway-backend": "embedded",
                                "x-gateway-zone": "local",
                                "x-gateway-entities": "EMAIL_ADDRESS:1,PHONE_NUMBER:1",
-                               "x-gateway-content": "", "x-gateway-categories": ""}
+                               "x-gateway-content": "", "x-gateway-categories": "", "x-gateway-complexity": ""}
         assert evaluate(base, sig(), req("claude")).headers()["x-gateway-entities"] == ""
         with_image = evaluate(base, Signals(content=frozenset({"image", "file"})), req("claude"))
         assert with_image.headers()["x-gateway-content"] == "file,image"
@@ -265,7 +265,7 @@ class TestSemanticSignals:
         assert (d.route, d.zone) == ("simple-local", "local")
         d = evaluate(p, sig(categories={"legal": 0.9}, complexity=0.9), req("auto"))
         assert (d.route, d.zone, d.guards) == ("simple-local", "local", ("confidential-local",))
-        assert d.headers()["x-gateway-categories"] == "legal"
+        assert d.headers()["x-gateway-categories"] == "legal" and d.headers()["x-gateway-complexity"] == "0.90"
         out = d.to_explain()
         assert out["categories"] == {"legal": 0.9} and out["complexity"] == 0.9 and out["semantic"] == "ok"
 
