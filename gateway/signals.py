@@ -18,6 +18,9 @@ class Entity:
     part: int
     start: int
     end: int
+    # found across the seam of two strings (a value split between two messages or parts): it has
+    # no single place in the body
+    seam: bool = False
 
 
 # not_needed: the policy's decision cannot depend on them for this request, so they were not

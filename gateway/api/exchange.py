@@ -11,6 +11,7 @@ from gateway.api.headers import request_id
 from gateway.limits import Verdict
 from gateway.outbound import Outbound
 from gateway.policy import Decision
+from gateway.redact import Redaction
 from gateway.signals import Signals
 from gateway.types import Endpoint, Zone
 
@@ -32,6 +33,7 @@ class Exchange:
     upstream_seconds: float = 0.0
     classify_seconds: float = 0.0
     limits: Verdict | None = None  # the key's limits admitted (or refused) this request
+    redaction: Redaction | None = None  # the redacted request and the way back (never logged)
     finished: bool = False  # counted and audited
 
 

@@ -26,6 +26,7 @@ from gateway.api.exchange import Exchange, start_exchange
 from gateway.api.ingress import Forward, Ingress
 from gateway.api.ingress.anthropic import CountTokensIngress
 from gateway.api.record import CLIENT_CLOSED, record
+from gateway.api.redaction import redact_request
 from gateway.api.relay import error_for_failure, error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
@@ -54,7 +55,7 @@ class RequestPath:
         try:
             greq = await admit(gw, ex, ingress, request, limit=True)
             signals = await classify(gw, ex, ingress, greq)
-            decision = await decide(gw, ex, greq, signals)
+            decision = await decide(gw, ex, ingress, greq, signals)
             count(gw, ex)
             enforce(decision)
             outcome = await unless_disconnected(dispatch(gw, ex, ingress, greq), request)
@@ -84,7 +85,7 @@ class RequestPath:
                 raise BadRequest(f"unknown endpoint; one of: {', '.join(self.ingresses)}", param="endpoint")
             greq = await admit(self.gw, ex, ingress, request, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
-            decision = await decide(self.gw, ex, greq, signals)
+            decision = await decide(self.gw, ex, ingress, greq, signals)
         except GatewayError as exc:
             return json_response(orjson.dumps(exc.to_openai()), exc.status, headers)
         except Exception:
@@ -104,9 +105,10 @@ class RequestPath:
         try:
             greq = await admit(self.gw, ex, ingress, request, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
-            decision = await decide(self.gw, ex, greq, signals)
+            decision = await decide(self.gw, ex, ingress, greq, signals)
             enforce(decision)
-            count, exact = await _count(self.gw, ingress, greq, decision, signals)
+            sent = ex.redaction.request if ex.redaction is not None else greq
+            count, exact = await _count(self.gw, ingress, sent, decision, signals)
         except (GatewayError, BackendFailure) as exc:
             err = exc if isinstance(exc, GatewayError) else error_for_failure(exc)
             return json_response(orjson.dumps(ingress.error_body(err)), err.status, headers)
@@ -165,9 +167,11 @@ async def classify(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
     return ex.signals
 
 
-async def decide(gw: Gateway, ex: Exchange, greq: GatewayRequest, signals: Signals) -> Decision:
+async def decide(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayRequest, signals: Signals) -> Decision:
     """The policy's decision: read the running policy once and keep the object. The semantic
-    signals (categories, complexity) are computed only when the decision can depend on them."""
+    signals (categories, complexity) are computed only when the decision can depend on them.
+    A route that redacts is taken only once its redacted body passed the scan again (see
+    :mod:`gateway.api.redaction`); else the policy is evaluated again without it."""
     policy = gw.policies.current
     if ex.outbound is not None and needs_semantics(policy, signals, greq):
         t = time.perf_counter()
@@ -175,8 +179,21 @@ async def decide(gw: Gateway, ex: Exchange, greq: GatewayRequest, signals: Signa
         ex.classify_seconds += time.perf_counter() - t
         signals = dataclasses.replace(signals, semantic=semantic)
         ex.signals = signals
-    ex.decision = evaluate(policy, signals, greq)
-    return ex.decision
+    exclude: dict[str, str] = {}
+    while True:
+        decision = evaluate(policy, signals, greq, exclude)
+        if not decision.redact or decision.action != "route":
+            break
+        t = time.perf_counter()
+        outcome = await redact_request(gw, ex, ingress, greq, policy, decision, signals)
+        ex.classify_seconds += time.perf_counter() - t
+        if isinstance(outcome, str):
+            exclude[decision.route] = outcome
+            continue
+        decision, ex.redaction = outcome
+        break
+    ex.decision = decision
+    return decision
 
 
 def count(gw: Gateway, ex: Exchange) -> None:
@@ -190,6 +207,8 @@ def count(gw: Gateway, ex: Exchange) -> None:
         gw.metrics.entities.labels(entity_type=entity_type).inc(n)
     for category in ex.decision.semantic.flagged():
         gw.metrics.categories.labels(category=category).inc()
+    for entity_type, n in ex.decision.redacted.items():
+        gw.metrics.redactions.labels(entity_type=entity_type).inc(n)
 
 
 def enforce(decision: Decision) -> None:
@@ -205,6 +224,8 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
     zone invariant again, independently of how the target was chosen."""
     decision = ex.decision
     assert decision is not None
+    redaction = ex.redaction
+    sent = redaction.request if redaction is not None else greq  # a redacting route sends only the redacted body
     last: BackendFailure | None = None
     previous: str | None = None
     disabled: list[str] = []
@@ -216,6 +237,8 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
         backend = gw.backends[model_cfg.backend]
         if not zone_allowed(decision, backend.zone):
             continue  # the invariant's second check: never into a denied zone
+        if backend.zone in decision.unredacted_denied and redaction is None:
+            continue  # a zone open only to the redacted body, and there is none
         state = backend.state()
         if state.condition == "disabled":  # by configuration: never tried
             disabled.append(f"{name} ({backend.name}: {state.reason})")
@@ -226,7 +249,9 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
         ex.served_model, ex.backend, ex.zone = name, backend.name, backend.zone
         t = time.perf_counter()
         try:
-            forward = ingress.forward(backend, greq, model_cfg.model, name)
+            forward = ingress.forward(backend, sent, model_cfg.model, name)
+            if redaction is not None:
+                forward.restore = redaction.restoration(ingress.endpoint)
             first_byte = gw.config.backends[model_cfg.backend].timeout.first_byte
             result = await backend.send(forward.call)
             return forward, await forward.answer(result, backend=backend.name, first_byte=first_byte)

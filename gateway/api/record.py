@@ -67,6 +67,7 @@ def record(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -
         "content": list(d.content) if d else [],
         "categories": d.semantic.flagged() if d else [],
         "complexity": round(d.semantic.complexity, 3) if d and d.semantic.state == "ok" else None,
+        "redacted": dict(d.redacted) if d else {},  # counts per type: never the values
         "status": status,
         "latency_ms": round(elapsed * 1000, 3),
         "overhead_ms": round(overhead * 1000, 3),

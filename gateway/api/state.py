@@ -21,6 +21,7 @@ from gateway.observability.audit import AuditLog
 from gateway.observability.metrics import Metrics
 from gateway.outbound import Outbound
 from gateway.policy import PolicyStore
+from gateway.redact import ValueKeys
 from gateway.request import GatewayRequest, outbound_of
 from gateway.signals import Semantic, Signals
 
@@ -76,6 +77,7 @@ class Gateway:
     audit: AuditLog
     tenancy: TenancyStore  # keys, teams, limits (reloaded with the config)
     limits: Limiter
+    value_keys: ValueKeys = field(default_factory=ValueKeys)  # when two values are one (redaction)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list, repr=False)
     _stop_watching: asyncio.Event | None = field(default=None, repr=False)
 
@@ -88,6 +90,8 @@ class Gateway:
         for backend in self.backends.values():
             await backend.start()
         loop = asyncio.get_running_loop()
+        if any("PERSON" in r.redact for r in self.policies.current.routes):
+            await loop.run_in_executor(None, self.value_keys.warm)  # Russian name forms, before a request needs them
         if isinstance(self.policies.classify, LoopClassify):
             self.policies.classify.loop = loop
         self._stop_watching = asyncio.Event()

@@ -134,7 +134,7 @@ class ClassifyService:
             for s in found.spans:
                 if p.junction >= 0 and not s.start < p.junction < s.end:
                     continue  # only a value across the seam is news
-                entities.append(Entity(s.type, s.score, p.message, p.part, s.start, s.end))
+                entities.append(Entity(s.type, s.score, p.message, p.part, s.start, s.end, p.junction >= 0))
         return Signals(tuple(entities), classify_failed=unread, prompt_tokens=tokens,
                        languages=frozenset(languages), content=frozenset(content))
 

@@ -48,6 +48,8 @@ class Metrics:
         self.entities = Counter("gateway_entities", "Entities detected", ["entity_type"], registry=r)
         self.categories = Counter("gateway_categories", "Requests with a confidential category (score >= 0.5)",
                                   ["category"], registry=r)
+        self.redactions = Counter("gateway_redactions", "Values pseudonymised before a call (DESIGN.md, Redaction)",
+                                  ["entity_type"], registry=r)
         self.guard_denials = Counter("gateway_guard_denials", "Zones denied by guards", ["guard", "zone"],
                                      registry=r)
         self.backend_errors = Counter("gateway_backend_errors", "Backend failures", ["backend", "kind"],

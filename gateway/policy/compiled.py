@@ -44,6 +44,7 @@ class Route:
     fallback: tuple[Target, ...]
     message: str | None
     semantic: bool = False  # its condition reads categories or complexity
+    redact: frozenset[str] = frozenset()  # entity types it pseudonymises (groups expanded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,9 @@ class Policy:
     min_score: float
     entity_types: frozenset[str] = frozenset()  # every type the policy names, groups expanded
     default_embedding: Target | None = None  # where embeddings go when no route matches
+    # The lowest score at which any condition counts an entity: a route redacts every value of
+    # its types scoring at least this, so no condition can count one that is left.
+    redact_floor: float = 0.5
 
     @property
     def semantic(self) -> bool:

@@ -45,6 +45,13 @@ class Decision:
     policy_version: str = ""
     content: tuple[str, ...] = ()  # content kinds that cannot be read as text, sorted
     semantic: Semantic = NOT_NEEDED  # categories and complexity, when the policy needed them
+    # Redaction (DESIGN.md, "Redaction"): the entity types the route pseudonymises that the request
+    # holds; the zones denied to the request as it came, before redaction (``denied_zones`` are
+    # those denied to what leaves); and, once the request path has redacted and re-scanned the
+    # body, the values replaced per type.
+    redact: tuple[str, ...] = ()
+    unredacted_denied: frozenset[Zone] = frozenset()
+    redacted: Mapping[str, int] = field(default_factory=dict)
 
     def to_explain(self) -> dict[str, object]:
         """The JSON body of ``POST /v1/gateway/explain`` (and ``gateway explain``)."""
@@ -66,6 +73,8 @@ class Decision:
             "denied_zones": sorted(self.denied_zones),
             "message": self.message,
             "classify_failed": self.classify_failed,
+            "redact": list(self.redact),
+            "redacted": dict(sorted(self.redacted.items())),
         }
 
     def entities_header(self) -> str:
@@ -84,4 +93,6 @@ class Decision:
             "x-gateway-categories": ",".join(self.semantic.flagged()),
             # the complexity score when it was computed (empty when the policy did not need it)
             "x-gateway-complexity": f"{self.semantic.complexity:.2f}" if self.semantic.state == "ok" else "",
+            **({"x-gateway-redacted": ",".join(f"{t}:{n}" for t, n in sorted(self.redacted.items()))}
+               if self.redacted else {}),
         }

@@ -5,6 +5,11 @@
 3. Routes, first match wins. A route into a denied zone, or ``to: requested`` when the client
    named no configured model (``auto``), is skipped and the skip recorded. ``action: block``
    blocks with the route's message. Fallbacks in denied zones are dropped (and recorded).
+   A route with ``redact:`` is judged on the body as it will leave: the guards are evaluated
+   again without the values of its types (every one the policy could count is replaced), so a
+   guard that matched only on them no longer denies; the decision records the types to redact
+   and the zones denied before and after. The request path then redacts, scans the redacted body
+   again and, if that finds what should be gone, evaluates again without the route (``exclude``).
 4. No route taken: the ``default``; if its zone is denied, the request is refused.
 
 Fail closed (``classifier.on_error: assume_sensitive``): when classification failed, entity and
@@ -16,6 +21,9 @@ default, send it, and never into a zone that an entity guard could deny.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
 
 from gateway.policy.compiled import Policy, Target
 from gateway.policy.conditions import Facts
@@ -63,7 +71,19 @@ def needs_semantics(policy: Policy, signals: Signals, request: GatewayRequest) -
     return False
 
 
-def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decision:
+def redacted_facts(policy: Policy, facts: Facts, types: Iterable[str]) -> Facts:
+    """The facts of the request once every value of ``types`` that any condition could count is
+    replaced by a placeholder."""
+    drop = frozenset(types)
+    floor = policy.redact_floor
+    return dataclasses.replace(facts, entities=tuple((t, s) for t, s in facts.entities
+                                                     if t not in drop or s < floor))
+
+
+def evaluate(policy: Policy, signals: Signals, request: GatewayRequest,
+             exclude: Mapping[str, str] | None = None) -> Decision:
+    """The decision for a request. ``exclude``: routes not to take (id -> the reason recorded), for
+    a route whose redaction the request path could not carry out."""
     facts = Facts.of(signals, request)
     guards, denied_pairs = denials(policy, facts)
     denied = frozenset(z for _, z in denied_pairs)
@@ -74,18 +94,19 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
     failed = signals.classify_failed or signals.semantic.state == "failed"
 
     def decide(route: str, action: Action, target: Target | None, *, skipped: list[tuple[str, str]],
-               fallbacks: tuple[Target, ...] = (), message: str | None = None) -> Decision:
+               fallbacks: tuple[Target, ...] = (), message: str | None = None,
+               redact: tuple[str, ...] = (), pairs: tuple[tuple[str, Zone], ...] = denied_pairs) -> Decision:
         return Decision(
             route=route, action=action,
             model=target.model if target else None,
             backend=target.backend if target else None,
             zone=target.zone if target else None,
-            guards=guards, denied_zones=denied, denials=denied_pairs, skipped=tuple(skipped),
+            guards=guards, denied_zones=frozenset(z for _, z in pairs), denials=pairs, skipped=tuple(skipped),
             fallbacks=tuple(t.model for t in fallbacks),
             fallback_backends={t.model: (t.backend, t.zone) for t in fallbacks},
             entities=entities, message=message, classify_failed=failed,
             policy_version=policy.version, content=tuple(sorted(signals.content)),
-            semantic=signals.semantic,
+            semantic=signals.semantic, redact=redact, unredacted_denied=denied,
         )
 
     if failed and policy.on_error == "block":
@@ -97,6 +118,9 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
     for route in policy.routes:
         if route.matches(facts) is not True:
             continue
+        if exclude and route.id in exclude:
+            skipped.append((route.id, exclude[route.id]))
+            continue
         if route.action == "block":
             return decide(route.id, "block", None, skipped=skipped, message=route.message)
         target = route.target if route.target is not None else policy.models.get(request.model)
@@ -106,18 +130,25 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
         if target.kind != kind:
             skipped.append((route.id, f"kind: {target.model} is a {target.kind} model, the request needs {kind}"))
             continue
-        if target.zone in denied:
-            skipped.append((route.id, _denied_reason(target, denied_pairs)))
+        # A redacting route is judged on what will leave: guards that matched only on the types
+        # it replaces no longer deny; any other guard still does.
+        redact = _present(policy, facts, route.redact) if route.redact and not facts.entities_unknown else ()
+        pairs = denials(policy, redacted_facts(policy, facts, redact))[1] if redact else denied_pairs
+        route_denied = frozenset(z for _, z in pairs)
+        if target.zone in route_denied:
+            why = _denied_reason(target, pairs)
+            skipped.append((route.id, why + (f" (after redacting {', '.join(redact)})" if redact else "")))
             continue
         allowed: list[Target] = []
         for fb in route.fallback:
             if fb.kind != kind:
                 skipped.append((route.id, f"fallback {fb.model}: kind {fb.kind}"))
-            elif fb.zone in denied:
-                skipped.append((route.id, f"fallback {fb.model}: {_denied_reason(fb, denied_pairs)}"))
+            elif fb.zone in route_denied:
+                skipped.append((route.id, f"fallback {fb.model}: {_denied_reason(fb, pairs)}"))
             elif fb.model != target.model and fb not in allowed:
                 allowed.append(fb)
-        return decide(route.id, "route", target, skipped=skipped, fallbacks=tuple(allowed))
+        return decide(route.id, "route", target, skipped=skipped, fallbacks=tuple(allowed), redact=redact,
+                      pairs=pairs)
 
     default = policy.default if kind == "chat" else policy.default_embedding
     if default is None:
@@ -129,6 +160,12 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest) -> Decis
         return decide(DEFAULT_ROUTE, "refuse", None, skipped=skipped,
                       message=f"no backend available: zone {default.zone} is denied for this request")
     return decide(DEFAULT_ROUTE, "route", default, skipped=skipped)
+
+
+def _present(policy: Policy, facts: Facts, types: frozenset[str]) -> tuple[str, ...]:
+    """The types of ``types`` the request holds at a score some condition could count."""
+    floor = policy.redact_floor
+    return tuple(sorted({t for t, s in facts.entities if t in types and s >= floor}))
 
 
 def _denied_reason(target: Target, denied_pairs: tuple[tuple[str, Zone], ...]) -> str:

@@ -188,6 +188,11 @@ def _check_references(spec: PolicySpec, config: Config, lm: LineMap) -> list[Con
             model_ref(r.to, ("routes", i, "to"), requested_ok=True)
         for j, fb in enumerate(r.fallback):
             model_ref(fb, ("routes", i, "fallback", j))
+        for j, item in enumerate(r.redact):
+            if item == ANY_TYPE:
+                problems.append(lm.problem(("routes", i, "redact", j), "redact names entity types or groups, not '*'"))
+            elif item not in spec.groups and item not in types:
+                problems.append(lm.problem(("routes", i, "redact", j), _unknown_type(item, types, list(spec.groups))))
     return problems
 
 
@@ -261,6 +266,7 @@ def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
             message=(r.message or f"Request blocked by policy route '{r.id}'.")
             if r.action == "block" else None,
             semantic=mentions_semantics(r.when),
+            redact=frozenset(t for item in r.redact for t in groups.get(item, frozenset({item}))),
         )
         for r in spec.routes
     )
@@ -275,7 +281,18 @@ def _compile(spec: PolicySpec, config: Config, text: str, file: str) -> Policy:
         min_score=spec.min_score,
         entity_types=_named_types(spec, groups),
         default_embedding=models[spec.default_embedding] if spec.default_embedding is not None else None,
+        redact_floor=_lowest_entity_score(spec),
     )
+
+
+def _lowest_entity_score(spec: PolicySpec) -> float:
+    """The lowest score at which any entity condition of the policy counts an entity."""
+    scores = [spec.min_score]
+    for rule_when in [g.when for g in spec.guards] + [r.when for r in spec.routes]:
+        for cond, _ in _walk(rule_when, ()):
+            if cond.entities is not None and cond.entities.min_score is not None:
+                scores.append(cond.entities.min_score)
+    return min(scores)
 
 
 def _named_types(spec: PolicySpec, groups: dict[str, frozenset[str]]) -> frozenset[str]:

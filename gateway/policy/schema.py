@@ -211,6 +211,8 @@ class RouteSpec(_Strict):
     to: str | None = None
     fallback: list[str] = []
     message: str | None = None
+    # entity types or groups to pseudonymise before the call and restore in the answer
+    redact: list[str] = []
 
     @model_validator(mode="after")
     def _action_fields(self) -> RouteSpec:
@@ -220,8 +222,8 @@ class RouteSpec(_Strict):
             if self.message is not None:
                 raise ValueError("'message' is only for action: block")
         else:
-            if self.to is not None or self.fallback:
-                raise ValueError("a route with action: block takes no 'to' or 'fallback'")
+            if self.to is not None or self.fallback or self.redact:
+                raise ValueError("a route with action: block takes no 'to', 'fallback' or 'redact'")
         return self
 
 
@@ -248,5 +250,5 @@ KNOWN_KEYS = frozenset({
     "id", "when", "deny_zones", "action", "to", "fallback", "message",
     "all", "any", "not", "none", "entities", "model", "team", "key", "header", "endpoint",
     "prompt_tokens", "language", "content", "categories", "complexity", "eq", "in", "not_in", "gte", "lte",
-    "matches", "min_count",
+    "matches", "min_count", "redact",
 })

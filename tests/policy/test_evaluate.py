@@ -7,7 +7,7 @@ import dataclasses
 import orjson
 import pytest
 
-from gateway.errors import NoBackendAvailable
+from gateway.errors import ConfigError, NoBackendAvailable
 from gateway.policy import Decision, check_zone, evaluate, needs_semantics, zone_allowed
 from gateway.signals import Signals
 from tests.policy.util import config_with, policy, req, sig
@@ -275,3 +275,81 @@ class TestSemanticSignals:
         d = evaluate(policy(self.SEMANTIC), sig(semantic=FAILED), req("auto"))
         assert d.zone == "local" and "confidential-local" in d.guards and d.classify_failed
         assert d.to_explain()["complexity"] is None
+
+
+class TestRedaction:
+    """A route with ``redact:`` is judged on what will leave: guards that matched only on the
+    types it replaces no longer deny its zone; any other guarded type still does."""
+
+    POLICY = """\
+        version: 1
+        default: local-llama
+        groups:
+          personal: [PERSON, EMAIL_ADDRESS, PHONE_NUMBER]
+          financial: [CREDIT_CARD, IBAN_CODE]
+        guards:
+          - {id: personal-local, when: {entities: {any: [personal, financial]}}, deny_zones: [cloud]}
+          - {id: low-score-ssn, when: {entities: {any: [US_SSN], min_score: 0.3}}, deny_zones: [cloud]}
+          - {id: confidential, when: {categories: {any: ['*']}}, deny_zones: [cloud]}
+        routes:
+          - id: pseudonymised-to-cloud
+            when: {model: auto}
+            to: gpt-4o
+            fallback: [claude, local-llama]
+            redact: [personal]
+        """
+
+    def test_redacted_types_no_longer_deny(self) -> None:
+        p = policy(self.POLICY)
+        d = evaluate(p, sig(("PERSON", 0.9), ("EMAIL_ADDRESS", 0.95)), req("auto"))
+        assert (d.route, d.zone, d.redact) == ("pseudonymised-to-cloud", "cloud", ("EMAIL_ADDRESS", "PERSON"))
+        assert d.denied_zones == frozenset() and d.unredacted_denied == frozenset({"cloud"})
+        assert d.guards == ("personal-local",)  # what matched the request as it came
+        assert d.fallbacks == ("claude", "local-llama")
+        assert d.to_explain()["redact"] == ["EMAIL_ADDRESS", "PERSON"]
+
+    def test_another_guarded_type_still_denies(self) -> None:
+        p = policy(self.POLICY)
+        d = evaluate(p, sig(("PERSON", 0.9), ("CREDIT_CARD", 1.0)), req("auto"))
+        assert (d.route, d.zone) == ("default", "local")
+        assert d.skipped[0][0] == "pseudonymised-to-cloud"
+        assert "personal-local" in d.skipped[0][1] and "after redacting PERSON" in d.skipped[0][1]
+
+    def test_a_category_guard_still_denies(self) -> None:
+        p = policy(self.POLICY)
+        d = evaluate(p, sig(("PERSON", 0.9), categories={"health": 0.9}, complexity=0.2), req("auto"))
+        assert d.zone == "local" and "confidential" in d.skipped[0][1]
+
+    def test_values_below_the_floor_count_for_the_lowest_threshold(self) -> None:
+        p = policy(self.POLICY)
+        assert p.redact_floor == 0.3
+        d = evaluate(p, sig(("PERSON", 0.35)), req("auto"))
+        assert d.redact == ("PERSON",)  # redacted: no condition can count what is left
+        d = evaluate(p, sig(("PERSON", 0.2)), req("auto"))
+        assert d.redact == () and d.zone == "cloud"  # nothing any condition counts: nothing to redact
+
+    def test_nothing_to_redact_is_a_plain_route(self) -> None:
+        d = evaluate(policy(self.POLICY), sig(), req("auto"))
+        assert (d.zone, d.redact) == ("cloud", ())
+
+    def test_classification_failed_never_redacts_into_the_cloud(self) -> None:
+        d = evaluate(policy(self.POLICY), sig(failed=True), req("auto"))
+        assert d.zone == "local" and d.redact == ()
+
+    def test_exclude_skips_a_route_with_the_reason(self) -> None:
+        d = evaluate(policy(self.POLICY), sig(("PERSON", 0.9)), req("auto"),
+                     exclude={"pseudonymised-to-cloud": "redaction: the re-scan still finds PERSON"})
+        assert d.zone == "local"
+        assert d.skipped == (("pseudonymised-to-cloud", "redaction: the re-scan still finds PERSON"),)
+
+    def test_redact_names_known_types_and_groups(self) -> None:
+        with pytest.raises(ConfigError, match="redact"):
+            policy(self.POLICY.replace("redact: [personal]", "redact: [PERSN]"))
+        with pytest.raises(ConfigError, match="redact"):
+            policy(self.POLICY + "  - {id: b, action: block, redact: [PERSON]}\n")
+
+    def test_headers_say_what_was_redacted(self) -> None:
+        d = evaluate(policy(self.POLICY), sig(("PERSON", 0.9)), req("auto"))
+        assert "x-gateway-redacted" not in d.headers()
+        done = dataclasses.replace(d, redacted={"PERSON": 2, "EMAIL_ADDRESS": 1})
+        assert done.headers()["x-gateway-redacted"] == "EMAIL_ADDRESS:1,PERSON:2"

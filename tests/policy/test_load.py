@@ -185,7 +185,7 @@ def test_route_shape_errors() -> None:
         """)
     assert out == [
         "policy.yaml:4: routes[0]: a route with action: route needs 'to' (a model name or 'requested')",
-        "policy.yaml:6: routes[1]: a route with action: block takes no 'to' or 'fallback'",
+        "policy.yaml:6: routes[1]: a route with action: block takes no 'to', 'fallback' or 'redact'",
         "policy.yaml:10: routes[2].action: Input should be 'route' or 'block'",
     ]
 

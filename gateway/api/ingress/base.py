@@ -23,6 +23,7 @@ from gateway.backends.transport import prime
 from gateway.errors import BackendFailure, BadRequest, GatewayError
 from gateway.observability.cost import Usage
 from gateway.outbound import Outbound, outbound
+from gateway.redact import Restoration
 from gateway.request import GatewayRequest
 from gateway.types import ENDPOINT_TABLE, Endpoint, EndpointSpec
 
@@ -44,6 +45,8 @@ class Forward:
     reply: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     stream: Callable[[Chunks], Chunks] = field(default=_same)
     strip_usage: bool = False
+    # a redacted request: the values go back into the answer, in the client's format
+    restore: Restoration | None = None
 
     async def answer(self, result: UpstreamReply | UpstreamStream, *, backend: str, first_byte: float
                      ) -> UpstreamReply | UpstreamStream:
@@ -52,13 +55,18 @@ class Forward:
         garbage, nothing within ``first_byte`` seconds) is still a failure before the first byte,
         which a retry or a fallback may mend."""
         if isinstance(result, UpstreamStream):
-            return await prime(backend, self.stream(result.chunks), result.aclose, first_byte=first_byte,
+            chunks = self.stream(result.chunks)
+            if self.restore is not None:
+                chunks = self.restore.stream(chunks)
+            return await prime(backend, chunks, result.aclose, first_byte=first_byte,
                                status=result.status, headers=result.headers)
-        if self.reply is None:
+        if self.reply is None and self.restore is None:
             return result
         parsed = result.json()
         try:
-            translated = self.reply(parsed) if parsed is not None else None
+            translated = (self.reply(parsed) if self.reply is not None else parsed) if parsed is not None else None
+            if translated is not None and self.restore is not None:
+                translated = self.restore.reply(translated)
         except (GatewayError, KeyError, TypeError, AttributeError, ValueError):
             translated = None
         if translated is None:
