@@ -181,7 +181,7 @@ async def decide(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReque
         ex.signals = signals
     exclude: dict[str, str] = {}
     while True:
-        decision = evaluate(policy, signals, greq, exclude)
+        decision = evaluate(policy, signals, greq, exclude, rescan=True)
         if not decision.redact or decision.action != "route":
             break
         t = time.perf_counter()

@@ -5,8 +5,10 @@ The policy decided on the request as it came (``evaluate`` already judged the ro
 values of its types). Here the body is redacted and the redacted body scanned again, exactly as
 any request is: the route stands only when that scan succeeds, finds no value of the redacted
 types, and no guard denies the route's zone for the body as it will leave (redaction never
-launders a value it did not replace, and a guard on anything else still holds). Otherwise the
-route is skipped with the reason, and the policy evaluated again without it.
+launders a value it did not replace, and a guard on anything else still holds). The guards on
+categories read the redacted body's scores: they judge what the text says, and a placeholder
+says less than a name, an e-mail address or a phone number. Otherwise the route is skipped with
+the reason, and the policy evaluated again without it.
 """
 
 from __future__ import annotations
@@ -35,13 +37,20 @@ async def redact_request(gw: Gateway, ex: Exchange, ingress: Ingress, greq: Gate
         done = redact(greq.body, ex.outbound, signals.entities, decision.redact, floor, gw.value_keys)
     except Unredactable as exc:
         return f"redaction: {exc}"
-    rescanned = await gw.classifier.classify(ingress.outbound(done.body, greq.headers))
+    out = ingress.outbound(done.body, greq.headers)
+    rescanned = await gw.classifier.classify(out)
     if rescanned.classify_failed:
         return "redaction: the redacted body could not be scanned again"
     left = sorted({e.type for e in rescanned.entities if e.type in decision.redact and e.score >= floor})
     if left:
         return f"redaction: the redacted body still holds {', '.join(left)}"
-    facts = Facts.of(dataclasses.replace(rescanned, semantic=signals.semantic), greq)
+    semantic = signals.semantic
+    if any(g.semantic for g in policy.guards):
+        # the guards on categories judge what will leave: placeholders, not the values
+        scored = await gw.classifier.semantic(out)
+        semantic = dataclasses.replace(scored, complexity=signals.semantic.complexity) if scored.state == "ok" \
+            else scored
+    facts = Facts.of(dataclasses.replace(rescanned, semantic=semantic), greq)
     _, pairs = denials(policy, facts)
     by = sorted({g for g, z in pairs if z == decision.zone})
     if by:

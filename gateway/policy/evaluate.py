@@ -9,7 +9,9 @@
    again without the values of its types (every one the policy could count is replaced), so a
    guard that matched only on them no longer denies; the decision records the types to redact
    and the zones denied before and after. The request path then redacts, scans the redacted body
-   again and, if that finds what should be gone, evaluates again without the route (``exclude``).
+   again (entities, and the semantic signals that its guards on categories read: a placeholder
+   is not a person's health) and, if that finds what should be gone or a guard denies the zone,
+   evaluates again without the route (``exclude``).
 4. No route taken: the ``default``; if its zone is denied, the request is refused.
 
 Fail closed (``classifier.on_error: assume_sensitive``): when classification failed, entity and
@@ -35,12 +37,16 @@ from gateway.types import Zone, kind_of
 CLASSIFICATION_FAILED_MESSAGE = "content classification failed"
 
 
-def denials(policy: Policy, facts: Facts) -> tuple[tuple[str, ...], tuple[tuple[str, Zone], ...]]:
+def denials(policy: Policy, facts: Facts, *, semantic: bool = True
+            ) -> tuple[tuple[str, ...], tuple[tuple[str, Zone], ...]]:
     """The guards that match and the (guard, zone) pairs they deny. A guard matches unless its
-    condition is definitely false."""
+    condition is definitely false. ``semantic=False``: leave out the guards that read the
+    semantic signals (a redacted body is scored again and judged by them then)."""
     matched: list[str] = []
     denied: list[tuple[str, Zone]] = []
     for guard in policy.guards:
+        if not semantic and guard.semantic:
+            continue
         if guard.matches(facts) is not False:
             matched.append(guard.id)
             denied.extend((guard.id, z) for z in sorted(guard.deny_zones))
@@ -66,8 +72,14 @@ def needs_semantics(policy: Policy, signals: Signals, request: GatewayRequest) -
         if route.action == "block":
             return True
         target = route.target if route.target is not None else policy.models.get(request.model)
-        if target is not None and target.zone not in denied:
+        if target is None:
+            continue
+        if target.zone not in denied:
             return True
+        redact = _present(policy, facts, route.redact) if route.redact and not facts.entities_unknown else ()
+        if redact and target.zone not in {z for _, z in denials(policy, redacted_facts(policy, facts, redact),
+                                                                 semantic=False)[1]}:
+            return True  # open to the redacted body: its condition on complexity decides
     return False
 
 
@@ -81,9 +93,12 @@ def redacted_facts(policy: Policy, facts: Facts, types: Iterable[str]) -> Facts:
 
 
 def evaluate(policy: Policy, signals: Signals, request: GatewayRequest,
-             exclude: Mapping[str, str] | None = None) -> Decision:
+             exclude: Mapping[str, str] | None = None, *, rescan: bool = False) -> Decision:
     """The decision for a request. ``exclude``: routes not to take (id -> the reason recorded), for
-    a route whose redaction the request path could not carry out."""
+    a route whose redaction the request path could not carry out. ``rescan``: the caller scores
+    a redacting route's body again before it takes the route (the request path does), so the
+    guards on categories and complexity judge that body, not this one; without it they judge
+    this one (a conservative answer, e.g. for policy tests)."""
     facts = Facts.of(signals, request)
     guards, denied_pairs = denials(policy, facts)
     denied = frozenset(z for _, z in denied_pairs)
@@ -133,7 +148,8 @@ def evaluate(policy: Policy, signals: Signals, request: GatewayRequest,
         # A redacting route is judged on what will leave: guards that matched only on the types
         # it replaces no longer deny; any other guard still does.
         redact = _present(policy, facts, route.redact) if route.redact and not facts.entities_unknown else ()
-        pairs = denials(policy, redacted_facts(policy, facts, redact))[1] if redact else denied_pairs
+        pairs = denials(policy, redacted_facts(policy, facts, redact), semantic=not rescan)[1] if redact \
+            else denied_pairs
         route_denied = frozenset(z for _, z in pairs)
         if target.zone in route_denied:
             why = _denied_reason(target, pairs)

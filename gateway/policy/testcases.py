@@ -21,7 +21,7 @@ reported as an error, never as passed.
 
 ``expect`` checks only the fields it names: ``route``, ``action`` (route/block/refuse) or
 ``block: true``, ``model``, ``backend``, ``zone``, ``guards`` (as a set), ``fallbacks``,
-``message``.
+``message``, ``redact`` (the types the route pseudonymises, as a set).
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ class Expect(_Strict):
     guards: list[str] | None = None
     fallbacks: list[str] | None = None
     message: str | None = None
+    redact: list[str] | None = None
 
 
 class Case(_Strict):
@@ -266,6 +267,8 @@ def _compare(expect: Expect, d: Decision) -> list[str]:
         out.append(f"guards: expected {sorted(expect.guards)}, got {sorted(d.guards)}")
     if expect.fallbacks is not None and list(expect.fallbacks) != list(d.fallbacks):
         out.append(f"fallbacks: expected {expect.fallbacks}, got {list(d.fallbacks)}")
+    if expect.redact is not None and set(expect.redact) != set(d.redact):
+        out.append(f"redact: expected {sorted(expect.redact)}, got {list(d.redact)}")
     return out
 
 

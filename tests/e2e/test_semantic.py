@@ -20,7 +20,7 @@ from gateway.config import load_config
 from gateway.outbound import outbound
 from gateway.signals import Semantic
 from tests.e2e.conftest import Servers
-from tests.e2e.harness import ENV, KEY, DEFAULT_POLICY, SessionClassifier, run_gateway, write_config
+from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, SessionClassifier, run_gateway, write_config
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.e2e

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .common import GARBAGE, FakeBehaviour, fragments, json_response, stream_response, words
+from .common import GARBAGE, FakeBehaviour, fragments, json_response, pieces, stream_response, words
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class FakeAnthropic(FakeBehaviour):
         if not body.get("stream"):
             return json_response(message, 200, headers)
         return stream_response(
-            [sse(e) for e in stream_events(message)],
+            [sse(e) for e in stream_events(message, self.stream_piece)],
             mode,
             self,
             sse(error_body("overloaded_error", "Overloaded")),
@@ -178,7 +178,7 @@ def _tool_to_call(body: dict[str, Any]) -> str | None:
     return str(name)
 
 
-def stream_events(message: dict[str, Any]) -> list[dict[str, Any]]:
+def stream_events(message: dict[str, Any], piece: int = 0) -> list[dict[str, Any]]:
     """The SSE event sequence that streams ``message`` the way Anthropic does."""
     start = {
         **message,
@@ -195,7 +195,7 @@ def stream_events(message: dict[str, Any]) -> list[dict[str, Any]]:
             )
             events.extend(
                 {"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": w}}
-                for w in words(block["text"])
+                for w in pieces(block["text"], piece)
             )
         else:
             events.append(
@@ -207,7 +207,7 @@ def stream_events(message: dict[str, Any]) -> list[dict[str, Any]]:
                     "index": i,
                     "delta": {"type": "input_json_delta", "partial_json": f},
                 }
-                for f in fragments(orjson.dumps(block["input"]).decode(), 5)
+                for f in fragments(orjson.dumps(block["input"]).decode(), piece or 5)
             )
         events.append({"type": "content_block_stop", "index": i})
     events.append(

@@ -59,6 +59,7 @@ class FakeBehaviour:
     error_status: int = 400
     reply: Reply = "Hello from the fake model. How can I help?"
     tool_input: dict[str, Any] = field(default_factory=lambda: {"city": "Paris", "unit": "celsius"})
+    stream_piece: int = 0  # streams: text in pieces of this many characters (0: word by word)
     requests: list[RecordedRequest] = field(default_factory=list)
     probes: list[RecordedRequest] = field(default_factory=list)
     base_url: str = ""  # set by the fixtures once the server runs
@@ -110,6 +111,12 @@ def words(text: str) -> list[str]:
 
 def fragments(text: str, size: int) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """Streamed text: word by word, or in pieces of ``size`` characters (a placeholder or a
+    multi-byte character cut anywhere)."""
+    return fragments(text, size) if size else words(text)
 
 
 def stream_response(events: list[bytes], mode: Mode, behaviour: FakeBehaviour, error_event: bytes,

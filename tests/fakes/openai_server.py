@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import responses_fake
-from .common import GARBAGE, FakeBehaviour, RecordedRequest, fragments, json_response, stream_response, words
+from .common import GARBAGE, FakeBehaviour, RecordedRequest, fragments, json_response, pieces, stream_response, words
 
 DONE = b"data: [DONE]\n\n"
 
@@ -155,8 +155,8 @@ class FakeOpenAI(FakeBehaviour):
                 return json_response(final)
             error = responses_fake.sse("error", {"type": "error", "code": "server_error", "message": "failed",
                                                  "param": None, "sequence_number": 0})
-            return stream_response([responses_fake.sse(k, e) for k, e in responses_fake.events(final)], mode, self,
-                                   error)
+            events = responses_fake.events(final, self.stream_piece)
+            return stream_response([responses_fake.sse(k, e) for k, e in events], mode, self, error)
         chat = path.endswith("/chat/completions")
         if chat and not isinstance(body.get("messages"), list):
             return json_response(
@@ -165,7 +165,7 @@ class FakeOpenAI(FakeBehaviour):
         reply = self._completion(body, model, n) if chat else self._text_completion(body, model, n)
         if not body.get("stream"):
             return json_response(reply)
-        chunks = chat_chunks(reply) if chat else text_chunks(reply)
+        chunks = chat_chunks(reply, self.stream_piece) if chat else text_chunks(reply, self.stream_piece)
         if not (body.get("stream_options") or {}).get("include_usage"):
             chunks = [{k: v for k, v in c.items() if k != "usage"} for c in chunks if c["choices"]]
         error = sse(error_body("The server had an error while processing your request.", "server_error"))
@@ -245,7 +245,7 @@ def _tool_to_call(body: dict[str, Any]) -> str | None:
     return str(tools[0]["function"]["name"])
 
 
-def chat_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
+def chat_chunks(completion: dict[str, Any], piece: int = 0) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` sequence that streams ``completion`` the way OpenAI does."""
     base = {k: completion[k] for k in ("id", "created", "model", "system_fingerprint")}
     base["object"] = "chat.completion.chunk"
@@ -260,7 +260,7 @@ def chat_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
         }
 
     out = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    out.extend(chunk({"content": w}) for w in words(msg["content"] or ""))
+    out.extend(chunk({"content": w}) for w in pieces(msg["content"] or "", piece))
     for i, call in enumerate(msg.get("tool_calls") or []):
         out.append(
             chunk(
@@ -278,14 +278,14 @@ def chat_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
         )
         out.extend(
             chunk({"tool_calls": [{"index": i, "function": {"arguments": f}}]})
-            for f in fragments(call["function"]["arguments"], 5)
+            for f in fragments(call["function"]["arguments"], piece or 5)
         )
     out.append(chunk({}, choice["finish_reason"]))
     out.append({**base, "choices": [], "usage": completion["usage"]})
     return out
 
 
-def text_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
+def text_chunks(completion: dict[str, Any], piece: int = 0) -> list[dict[str, Any]]:
     base = {k: completion[k] for k in ("id", "object", "created", "model")}
 
     def chunk(text: str, finish: str | None = None) -> dict[str, Any]:
@@ -295,7 +295,7 @@ def text_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
             "usage": None,
         }
 
-    out = [chunk(w) for w in words(completion["choices"][0]["text"])]
+    out = [chunk(w) for w in pieces(completion["choices"][0]["text"], piece)]
     out.append(chunk("", "stop"))
     out.append({**base, "choices": [], "usage": completion["usage"]})
     return out

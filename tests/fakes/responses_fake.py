@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from .common import fragments, words
+from .common import fragments, pieces, words
 
 
 def _usage(body: dict[str, Any], output: int) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def response(body: dict[str, Any], model: str, n: int, reply: str, tool_input: d
     }
 
 
-def events(final: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def events(final: dict[str, Any], piece: int = 0) -> list[tuple[str, dict[str, Any]]]:
     """The event stream of ``final``, as the API sends it."""
     out: list[tuple[str, dict[str, Any]]] = []
 
@@ -69,7 +69,7 @@ def events(final: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                 item={**item, "status": "in_progress", "content": []})
             part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
             add("response.content_part.added", item_id=item["id"], output_index=i, content_index=0, part=part)
-            for w in words(text):
+            for w in pieces(text, piece):
                 add("response.output_text.delta", item_id=item["id"], output_index=i, content_index=0, delta=w,
                     logprobs=[])
             add("response.output_text.done", item_id=item["id"], output_index=i, content_index=0, text=text,
@@ -79,8 +79,8 @@ def events(final: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         else:
             add("response.output_item.added", output_index=i,
                 item={**item, "status": "in_progress", "arguments": ""})
-            for piece in fragments(item["arguments"], 5):
-                add("response.function_call_arguments.delta", item_id=item["id"], output_index=i, delta=piece)
+            for f in fragments(item["arguments"], piece or 5):
+                add("response.function_call_arguments.delta", item_id=item["id"], output_index=i, delta=f)
             add("response.function_call_arguments.done", item_id=item["id"], output_index=i,
                 arguments=item["arguments"], name=item["name"])
         add("response.output_item.done", output_index=i, item=item)

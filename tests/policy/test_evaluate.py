@@ -320,6 +320,16 @@ class TestRedaction:
         d = evaluate(p, sig(("PERSON", 0.9), categories={"health": 0.9}, complexity=0.2), req("auto"))
         assert d.zone == "local" and "confidential" in d.skipped[0][1]
 
+    def test_with_a_rescan_category_guards_judge_the_redacted_body(self) -> None:
+        """The request path scores the redacted body again and applies the guards on categories
+        to it (tests/e2e/test_redaction.py); evaluate leaves them to that scan."""
+        p = policy(self.POLICY)
+        signals = sig(("PERSON", 0.9), categories={"health": 0.9}, complexity=0.2)
+        d = evaluate(p, signals, req("auto"), rescan=True)
+        assert (d.zone, d.redact) == ("cloud", ("PERSON",))
+        d = evaluate(p, sig(("CREDIT_CARD", 1.0), ("PERSON", 0.9)), req("auto"), rescan=True)
+        assert d.zone == "local"  # an entity guard is never deferred
+
     def test_values_below_the_floor_count_for_the_lowest_threshold(self) -> None:
         p = policy(self.POLICY)
         assert p.redact_floor == 0.3
