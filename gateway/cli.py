@@ -170,8 +170,11 @@ def _check(path: str) -> int:
 
 
 def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
+    from gateway.api.redaction import decide
     from gateway.classify.service import ClassifyService
-    from gateway.policy.evaluate import evaluate, needs_semantics
+    from gateway.outbound import outbound
+    from gateway.policy.evaluate import needs_semantics
+    from gateway.redact import ValueKeys
     from gateway.request import GatewayRequest, outbound_of
 
     config = load_config(config_path)
@@ -191,13 +194,14 @@ def _explain(config_path: str, request_path: str, endpoint: Endpoint) -> int:
         service = ClassifyService(config.classifier.model_copy(update={"workers": 0}))
         await service.start()
         try:
-            outbound = outbound_of(greq)
-            signals = await service.classify(outbound)
+            leaving = outbound_of(greq)
+            signals = await service.classify(leaving)
             if needs_semantics(policy, signals, greq):  # as the real request path does
-                signals = dataclasses.replace(signals, semantic=await service.semantic(outbound))
+                signals = dataclasses.replace(signals, semantic=await service.semantic(leaving))
+            decision, _ = await decide(policy, signals, greq, leaving, lambda b, h: outbound(endpoint, b, h), service,
+                                       ValueKeys())
         finally:
             await service.aclose()
-        decision = evaluate(policy, signals, greq)
         out = decision.to_explain()
         out["detected"] = [{"type": e.type, "score": round(e.score, 3), "message": e.message,
                             "start": e.start, "end": e.end} for e in signals.entities]

@@ -26,13 +26,13 @@ from gateway.api.exchange import Exchange, start_exchange
 from gateway.api.ingress import Forward, Ingress
 from gateway.api.ingress.anthropic import CountTokensIngress
 from gateway.api.record import CLIENT_CLOSED, record
-from gateway.api.redaction import redact_request
+from gateway.api.redaction import decide as decide_redacted
 from gateway.api.relay import error_for_failure, error_response, json_response, reply_response, stream_response
 from gateway.api.state import Gateway
 from gateway.backends.base import UpstreamReply, UpstreamStream
 from gateway.errors import BackendFailure, BadRequest, GatewayError, ModelNotFound, NoBackendAvailable, PolicyBlocked
 from gateway.limits import estimate_tokens
-from gateway.policy import Decision, evaluate, needs_semantics, zone_allowed
+from gateway.policy import Decision, needs_semantics, zone_allowed
 from gateway.request import GatewayRequest
 from gateway.signals import Signals
 from gateway.types import Endpoint
@@ -179,19 +179,11 @@ async def decide(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReque
         ex.classify_seconds += time.perf_counter() - t
         signals = dataclasses.replace(signals, semantic=semantic)
         ex.signals = signals
-    exclude: dict[str, str] = {}
-    while True:
-        decision = evaluate(policy, signals, greq, exclude, rescan=True)
-        if not decision.redact or decision.action != "route":
-            break
-        t = time.perf_counter()
-        outcome = await redact_request(gw, ex, ingress, greq, policy, decision, signals)
-        ex.classify_seconds += time.perf_counter() - t
-        if isinstance(outcome, str):
-            exclude[decision.route] = outcome
-            continue
-        decision, ex.redaction = outcome
-        break
+    assert ex.outbound is not None
+    t = time.perf_counter()
+    decision, ex.redaction = await decide_redacted(policy, signals, greq, ex.outbound, ingress.outbound,
+                                                   gw.classifier, gw.value_keys)
+    ex.classify_seconds += time.perf_counter() - t  # the re-scan of a redacted body, when there was one
     ex.decision = decision
     return decision
 
