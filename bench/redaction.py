@@ -29,7 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench import proxy
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import proxy  # noqa: E402
 
 SYSTEM = proxy.SYSTEM
 USER = ("Please rewrite this customer complaint so that it is polite and short, keep every fact, and add a "
@@ -38,7 +39,8 @@ USER = ("Please rewrite this customer complaint so that it is polite and short, 
         "has been late. On Monday I waited at home all morning and nobody came, on Wednesday the parcel was left "
         "with a neighbour I have never met, and today the tracking page says delivered although nothing arrived. "
         "I asked Daniel Okafor from your support team to call me back and he never did. I want a refund of the "
-        "delivery fee and a clear answer about where my parcel is, otherwise I will cancel my subscription.'")
+        "delivery fee and a clear answer about where my parcel is, otherwise I will cancel my subscription. I "
+        "have been a customer for six years and I expect better than this.'")
 
 
 def write_config(tmp: Path, upstream: str, slow_port: int) -> Path:
