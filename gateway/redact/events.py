@@ -165,8 +165,12 @@ class MessagesEvents(EventRestorer):
             rest = self.flush(key)
             if rest:
                 delta_type = self._kinds.get(index, "text_delta")
-                out.append((b"content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": delta_type, key[1]: rest}}))
+                out.append(
+                    (
+                        b"content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": {"type": delta_type, key[1]: rest}},
+                    )
+                )
         return out
 
     def end(self) -> list[tuple[bytes | None, Any]]:
@@ -234,7 +238,10 @@ class ResponsesEvents(EventRestorer):
 
 
 FORMATS: dict[Endpoint, type[EventRestorer]] = {
-    "chat": ChatEvents, "completions": ChatEvents, "messages": MessagesEvents, "responses": ResponsesEvents,
+    "chat": ChatEvents,
+    "completions": ChatEvents,
+    "messages": MessagesEvents,
+    "responses": ResponsesEvents,
 }
 
 
@@ -246,7 +253,7 @@ async def restore_stream(chunks: Chunks, handler: EventRestorer) -> Chunks:
         out: list[bytes] = []
         start = 0
         for m in _EVENT_END.finditer(data):
-            out.append(_restore_event(data[start:m.end()], handler))
+            out.append(_restore_event(data[start : m.end()], handler))
             start = m.end()
         tail = data[start:]
         joined = b"".join(out)

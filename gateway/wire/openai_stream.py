@@ -74,12 +74,17 @@ class OpenAIToAnthropicStream:
         out = self._start({})
         out.extend(self._close())
         self.done = True
-        usage = anthropic_usage(self.usage) if self.usage else {"input_tokens": self.input_tokens,
-                                                                 "output_tokens": 0}
-        out.append(("message_delta", {"type": "message_delta",
-                                      "delta": {"stop_reason": stop_reason(self.finish_reason),
-                                                "stop_sequence": None},
-                                      "usage": usage}))
+        usage = anthropic_usage(self.usage) if self.usage else {"input_tokens": self.input_tokens, "output_tokens": 0}
+        out.append(
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop_reason(self.finish_reason), "stop_sequence": None},
+                    "usage": usage,
+                },
+            )
+        )
         out.append(("message_stop", {"type": "message_stop"}))
         return out
 
@@ -93,9 +98,16 @@ class OpenAIToAnthropicStream:
             return []
         self._started = True
         self.id = self.id or message_id(chunk.get("id"))
-        message: JSON = {"id": self.id, "type": "message", "role": "assistant", "model": self.model,
-                   "content": [], "stop_reason": None, "stop_sequence": None,
-                   "usage": {"input_tokens": self.input_tokens, "output_tokens": 0}}
+        message: JSON = {
+            "id": self.id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": self.input_tokens, "output_tokens": 0},
+        }
         return [("message_start", {"type": "message_start", "message": message})]
 
     def _close(self) -> list[Event]:
@@ -108,8 +120,9 @@ class OpenAIToAnthropicStream:
         out = self._close()
         self._open = self._blocks
         self._blocks += 1
-        out.append(("content_block_start", {"type": "content_block_start", "index": self._open,
-                                            "content_block": block}))
+        out.append(
+            ("content_block_start", {"type": "content_block_start", "index": self._open, "content_block": block})
+        )
         return out
 
     def _text(self, text: str) -> list[Event]:
@@ -117,8 +130,12 @@ class OpenAIToAnthropicStream:
         if not self._text_open:
             out = self._open_block({"type": "text", "text": ""})
             self._text_open = True
-        out.append(("content_block_delta", {"type": "content_block_delta", "index": self._open,
-                                            "delta": {"type": "text_delta", "text": text}}))
+        out.append(
+            (
+                "content_block_delta",
+                {"type": "content_block_delta", "index": self._open, "delta": {"type": "text_delta", "text": text}},
+            )
+        )
         return out
 
     def _tool(self, call: Mapping[str, Any]) -> list[Event]:
@@ -128,11 +145,25 @@ class OpenAIToAnthropicStream:
         fn = fn if isinstance(fn, Mapping) else {}
         out: list[Event] = []
         if index not in self._tools:
-            out = self._open_block({"type": "tool_use", "id": str(call.get("id") or new_id("toolu_")),
-                                    "name": str(fn.get("name") or ""), "input": {}})
+            out = self._open_block(
+                {
+                    "type": "tool_use",
+                    "id": str(call.get("id") or new_id("toolu_")),
+                    "name": str(fn.get("name") or ""),
+                    "input": {},
+                }
+            )
             self._tools[index] = self._blocks - 1
         args = fn.get("arguments")
         if isinstance(args, str) and args:
-            out.append(("content_block_delta", {"type": "content_block_delta", "index": self._tools[index],
-                                                "delta": {"type": "input_json_delta", "partial_json": args}}))
+            out.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": self._tools[index],
+                        "delta": {"type": "input_json_delta", "partial_json": args},
+                    },
+                )
+            )
         return out

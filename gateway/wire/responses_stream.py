@@ -177,10 +177,13 @@ class ChatToResponsesStream:
             return []
         self._ids = ItemIds(chunk.get("id"))
         created = chunk.get("created")
-        self._base = response_object(self._ids.response, created if isinstance(created, int) else now(),
-                                     model=self.model, request=self.request)
-        return [self._event("response.created", response=copy.deepcopy(self._base)),
-                self._event("response.in_progress", response=copy.deepcopy(self._base))]
+        self._base = response_object(
+            self._ids.response, created if isinstance(created, int) else now(), model=self.model, request=self.request
+        )
+        return [
+            self._event("response.created", response=copy.deepcopy(self._base)),
+            self._event("response.in_progress", response=copy.deepcopy(self._base)),
+        ]
 
     def _add(self, item: JSON) -> tuple[_Item, Event]:
         entry = _Item(len(self._items), item)
@@ -191,8 +194,11 @@ class ChatToResponsesStream:
         """Open a message or reasoning item (closing the current one)."""
         out = self._close_current()
         assert self._ids is not None
-        item = (message_item(self._ids.next("msg"), [], "in_progress") if kind == "message"
-                else reasoning_item(self._ids.next("rs"), [], "in_progress"))
+        item = (
+            message_item(self._ids.next("msg"), [], "in_progress")
+            if kind == "message"
+            else reasoning_item(self._ids.next("rs"), [], "in_progress")
+        )
         self._current, event = self._add(item)
         out.append(event)
         return out
@@ -210,29 +216,44 @@ class ChatToResponsesStream:
         entry.item["status"] = status
         if entry is self._current:
             self._current = None
-        out.append(self._event("response.output_item.done", output_index=entry.index,
-                               item=copy.deepcopy(entry.item)))
+        out.append(self._event("response.output_item.done", output_index=entry.index, item=copy.deepcopy(entry.item)))
         return out
 
     def _open_part(self, entry: _Item, kind: str) -> list[Event]:
         entry.part, entry.pieces = kind, []
-        part = (text_part("") if kind == "output_text" else refusal_part("") if kind == "refusal"
-                else reasoning_part(""))
-        return [self._event("response.content_part.added", item_id=entry.item["id"], output_index=entry.index,
-                            content_index=len(entry.item["content"]), part=part)]
+        part = text_part("") if kind == "output_text" else refusal_part("") if kind == "refusal" else reasoning_part("")
+        return [
+            self._event(
+                "response.content_part.added",
+                item_id=entry.item["id"],
+                output_index=entry.index,
+                content_index=len(entry.item["content"]),
+                part=part,
+            )
+        ]
 
     def _close_part(self, entry: _Item) -> list[Event]:
         if entry.part is None:
             return []
         kind, value = entry.part, "".join(entry.pieces)
         _, _, done_name, key = _PARTS[kind]
-        part = text_part(value) if kind == "output_text" else refusal_part(value) if kind == "refusal" \
+        part = (
+            text_part(value)
+            if kind == "output_text"
+            else refusal_part(value)
+            if kind == "refusal"
             else reasoning_part(value)
-        where: JSON = {"item_id": entry.item["id"], "output_index": entry.index,
-                       "content_index": len(entry.item["content"])}
+        )
+        where: JSON = {
+            "item_id": entry.item["id"],
+            "output_index": entry.index,
+            "content_index": len(entry.item["content"]),
+        }
         extra: JSON = {"logprobs": []} if kind == "output_text" else {}
-        out = [self._event(done_name, **where, **{key: value}, **extra),
-               self._event("response.content_part.done", **where, part=copy.deepcopy(part))]
+        out = [
+            self._event(done_name, **where, **{key: value}, **extra),
+            self._event("response.content_part.done", **where, part=copy.deepcopy(part)),
+        ]
         entry.item["content"].append(part)
         entry.part, entry.pieces = None, []
         return out
@@ -249,8 +270,16 @@ class ChatToResponsesStream:
             out.extend(self._open_part(entry, kind))
         entry.pieces.append(text)
         extra: JSON = {"logprobs": []} if kind == "output_text" else {}
-        out.append(self._event(delta_name, item_id=entry.item["id"], output_index=entry.index,
-                               content_index=len(entry.item["content"]), delta=text, **extra))
+        out.append(
+            self._event(
+                delta_name,
+                item_id=entry.item["id"],
+                output_index=entry.index,
+                content_index=len(entry.item["content"]),
+                delta=text,
+                **extra,
+            )
+        )
         return out
 
     def _tool(self, chunk_call: Mapping[str, Any]) -> list[Event]:
@@ -276,8 +305,9 @@ class ChatToResponsesStream:
     def _open_call(self, index: int, call: _Call) -> list[Event]:
         out = self._close_current()
         assert self._ids is not None
-        item = function_call_item(self._ids.next("fc"), call.call_id or self._ids.call_id(index), call.name, "",
-                                  "in_progress")
+        item = function_call_item(
+            self._ids.next("fc"), call.call_id or self._ids.call_id(index), call.name, "", "in_progress"
+        )
         call.open, event = self._add(item)
         out.append(event)
         if call.pending:
@@ -288,12 +318,24 @@ class ChatToResponsesStream:
         delta = "".join(pending)
         pending.clear()
         entry.item["arguments"] += delta
-        return [self._event("response.function_call_arguments.delta", item_id=entry.item["id"],
-                            output_index=entry.index, delta=delta)]
+        return [
+            self._event(
+                "response.function_call_arguments.delta",
+                item_id=entry.item["id"],
+                output_index=entry.index,
+                delta=delta,
+            )
+        ]
 
     def _close_call(self, entry: _Item, status: str) -> list[Event]:
         entry.item["status"] = status
-        return [self._event("response.function_call_arguments.done", item_id=entry.item["id"],
-                            output_index=entry.index, name=entry.item["name"],
-                            arguments=entry.item["arguments"]),
-                self._event("response.output_item.done", output_index=entry.index, item=copy.deepcopy(entry.item))]
+        return [
+            self._event(
+                "response.function_call_arguments.done",
+                item_id=entry.item["id"],
+                output_index=entry.index,
+                name=entry.item["name"],
+                arguments=entry.item["arguments"],
+            ),
+            self._event("response.output_item.done", output_index=entry.index, item=copy.deepcopy(entry.item)),
+        ]

@@ -52,9 +52,11 @@ class MessagesIngress(Ingress):
             if greq.stream:
                 body["stream"] = True
                 body["stream_options"] = {"include_usage": True}
-            return Forward(UpstreamCall("chat", body, greq.stream),
-                           reply=lambda completion: to_anthropic_response(completion, model=public_model),
-                           stream=lambda chunks: chat_to_anthropic(chunks, model=public_model))
+            return Forward(
+                UpstreamCall("chat", body, greq.stream),
+                reply=lambda completion: to_anthropic_response(completion, model=public_model),
+                stream=lambda chunks: chat_to_anthropic(chunks, model=public_model),
+            )
         raise unsupported(backend, self.endpoint)
 
     def usage(self, answer: dict[str, Any] | None) -> Usage | None:
@@ -65,8 +67,11 @@ class MessagesIngress(Ingress):
         return Usage(usage["input_tokens"] + cached, int(usage.get("output_tokens") or 0), cached)
 
     def answer_chars(self, answer: dict[str, Any] | None) -> int:
-        return sum(len(b["text"]) for b in (answer or {}).get("content") or []
-                   if isinstance(b, dict) and isinstance(b.get("text"), str))
+        return sum(
+            len(b["text"])
+            for b in (answer or {}).get("content") or []
+            if isinstance(b, dict) and isinstance(b.get("text"), str)
+        )
 
     def reader(self, public_model: str | None, strip_usage: bool) -> StreamReader:
         return AnthropicReader(public_model)
@@ -82,4 +87,3 @@ class CountTokensIngress(MessagesIngress):
     like one (the count goes to the backend the message would)."""
 
     needs_max_tokens = False
-

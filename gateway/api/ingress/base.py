@@ -48,8 +48,9 @@ class Forward:
     # a redacted request: the values go back into the answer, in the client's format
     restore: Restoration | None = None
 
-    async def answer(self, result: UpstreamReply | UpstreamStream, *, backend: str, first_byte: float
-                     ) -> UpstreamReply | UpstreamStream:
+    async def answer(
+        self, result: UpstreamReply | UpstreamStream, *, backend: str, first_byte: float
+    ) -> UpstreamReply | UpstreamStream:
         """The upstream's result in the client's format. The first event of a stream, as the client
         will get it, is read before the stream is handed on: a stream that fails at once (an error,
         garbage, nothing within ``first_byte`` seconds) is still a failure before the first byte,
@@ -58,8 +59,9 @@ class Forward:
             chunks = self.stream(result.chunks)
             if self.restore is not None:
                 chunks = self.restore.stream(chunks)
-            return await prime(backend, chunks, result.aclose, first_byte=first_byte,
-                               status=result.status, headers=result.headers)
+            return await prime(
+                backend, chunks, result.aclose, first_byte=first_byte, status=result.status, headers=result.headers
+            )
         if self.reply is None and self.restore is None:
             return result
         parsed = result.json()
@@ -70,15 +72,17 @@ class Forward:
         except (GatewayError, KeyError, TypeError, AttributeError, ValueError):
             translated = None
         if translated is None:
-            raise BackendFailure("the backend's answer could not be translated", kind="protocol",
-                                 before_first_byte=True, status=502)
+            raise BackendFailure(
+                "the backend's answer could not be translated", kind="protocol", before_first_byte=True, status=502
+            )
         return UpstreamReply(result.status, orjson.dumps(translated), result.headers, translated)
 
 
 def unsupported(backend: Backend, endpoint: Endpoint, why: str | None = None) -> BackendFailure:
     what = why or f"the {endpoint} API in any format it speaks"
-    return BackendFailure(f"backend {backend.name} cannot serve {what}", kind="unsupported",
-                          before_first_byte=True, status=400)
+    return BackendFailure(
+        f"backend {backend.name} cannot serve {what}", kind="unsupported", before_first_byte=True, status=400
+    )
 
 
 def require(body: Mapping[str, Any], name: str, kinds: tuple[type, ...], what: str) -> Any:

@@ -24,8 +24,13 @@ def wants_usage(body: Mapping[str, Any]) -> bool:
 
 def untranslatable(backend: Backend, exc: GatewayError) -> BackendFailure:
     """A request the backend's format cannot express (e.g. ``n`` > 1 for Anthropic)."""
-    return BackendFailure(f"backend {backend.name}: {exc.message}", kind="unsupported", before_first_byte=True,
-                          status=exc.status, body=exc.to_openai())
+    return BackendFailure(
+        f"backend {backend.name}: {exc.message}",
+        kind="unsupported",
+        before_first_byte=True,
+        status=exc.status,
+        body=exc.to_openai(),
+    )
 
 
 class _OpenAIFormat(Ingress):
@@ -84,7 +89,8 @@ class ChatIngress(_OpenAIFormat):
             return Forward(
                 UpstreamCall("messages", body, greq.stream),
                 reply=lambda message: to_openai_response(message, model=public_model),
-                stream=lambda chunks: anthropic_to_chat(chunks, model=public_model, include_usage=include))
+                stream=lambda chunks: anthropic_to_chat(chunks, model=public_model, include_usage=include),
+            )
         raise unsupported(backend, self.endpoint)
 
 

@@ -65,7 +65,7 @@ class StreamReader:
         out: list[bytes] = []
         start = 0
         for m in _EVENT_END.finditer(data):
-            event = data[start:m.end()]
+            event = data[start : m.end()]
             start = m.end()
             self.events += 1
             kept = self.read(event)
@@ -160,8 +160,7 @@ class ResponsesReader(StreamReader):
     def read(self, event: bytes) -> bytes:
         name, data = _fields(event)
         parsed = _parse(data) if (name in RESPONSES_ENDS or name is None) else None
-        kind = name if name is not None else (
-            parsed.get("type", "").encode() if isinstance(parsed, dict) else None)
+        kind = name if name is not None else (parsed.get("type", "").encode() if isinstance(parsed, dict) else None)
         if kind in RESPONSES_ENDS:
             self.done = True
             response = parsed.get("response") if isinstance(parsed, dict) else None
@@ -182,5 +181,4 @@ def responses_usage(usage: Any) -> Usage | None:
         return None
     details = usage.get("input_tokens_details")
     cached = details.get("cached_tokens", 0) if isinstance(details, dict) else 0
-    return Usage(usage["input_tokens"], int(usage.get("output_tokens") or 0),
-                 cached if isinstance(cached, int) else 0)
+    return Usage(usage["input_tokens"], int(usage.get("output_tokens") or 0), cached if isinstance(cached, int) else 0)
