@@ -23,6 +23,7 @@ import orjson
 
 from gateway.redact.restore import Restorer, TextStream
 from gateway.types import Endpoint
+from gateway.wire.sse import event_fields
 
 Chunks = AsyncIterator[bytes]
 Event = tuple[bytes | None, Any]  # (event name, parsed data) or (None, raw bytes) to pass as is
@@ -266,7 +267,7 @@ async def restore_stream(chunks: Chunks, handler: EventRestorer) -> Chunks:
 
 
 def _restore_event(raw: bytes, handler: EventRestorer) -> bytes:
-    name, payload = _fields(raw)
+    name, payload = event_fields(raw)
     if payload == b"[DONE]":
         return b"".join(_serialise(n, d) for n, d in handler.end()) + raw
     try:
@@ -276,17 +277,6 @@ def _restore_event(raw: bytes, handler: EventRestorer) -> bytes:
     if not isinstance(data, dict):
         return raw
     return b"".join(_serialise(n, d) for n, d in handler.events(name, data))
-
-
-def _fields(event: bytes) -> tuple[bytes | None, bytes]:
-    name: bytes | None = None
-    data: list[bytes] = []
-    for line in event.splitlines():
-        if line.startswith(b"data:"):
-            data.append(line[5:].lstrip(b" "))
-        elif line.startswith(b"event:"):
-            name = line[6:].strip()
-    return name, b"\n".join(data)
 
 
 def _serialise(name: bytes | None, data: Any) -> bytes:

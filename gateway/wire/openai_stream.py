@@ -22,14 +22,12 @@ from typing import Any
 
 from gateway.errors import GatewayError
 
+from .chat_chunks import Event, FromChatChunks
 from .common import JSON, anthropic_usage, new_id, stop_reason
-from .errors import openai_error
 from .to_anthropic_response import message_id
 
-Event = tuple[str, JSON]
 
-
-class OpenAIToAnthropicStream:
+class OpenAIToAnthropicStream(FromChatChunks):
     def __init__(self, *, model: str, message_id: str | None = None, input_tokens: int = 0) -> None:
         self.model = model
         self.id = message_id
@@ -43,29 +41,9 @@ class OpenAIToAnthropicStream:
         self._text_open = False
         self._tools: dict[int, int] = {}  # OpenAI tool call index -> Anthropic block index
 
-    def feed(self, chunk: Mapping[str, Any]) -> list[Event]:
-        if self.done:
-            return []
-        if "error" in chunk and not chunk.get("choices"):
-            return self.error_event(openai_error(chunk))
-        out = self._start(chunk)
-        usage = chunk.get("usage")
-        if isinstance(usage, Mapping):
-            self.usage = dict(usage)
-        for choice in chunk.get("choices") or []:
-            if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
-                continue  # n > 1 is not representable in one Anthropic message
-            delta = choice.get("delta")
-            if isinstance(delta, Mapping):
-                text = delta.get("content")
-                if isinstance(text, str) and text:
-                    out.extend(self._text(text))
-                for call in delta.get("tool_calls") or []:
-                    if isinstance(call, Mapping):
-                        out.extend(self._tool(call))
-            if choice.get("finish_reason"):
-                self.finish_reason = str(choice["finish_reason"])
-        return out
+    def _delta(self, delta: Mapping[str, Any]) -> list[Event]:
+        text = delta.get("content")
+        return self._text(text) if isinstance(text, str) and text else []
 
     def finish(self) -> list[Event]:
         """The upstream stream ended normally (``[DONE]``): close blocks, report stop and usage."""

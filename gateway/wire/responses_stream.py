@@ -34,8 +34,8 @@ from typing import Any
 
 from gateway.errors import GatewayError
 
+from .chat_chunks import Event, FromChatChunks
 from .common import JSON, now
-from .errors import openai_error
 from .responses_reply import (
     ItemIds,
     final_status,
@@ -50,8 +50,6 @@ from .responses_reply import (
     text_part,
 )
 from .sse import format_json_event
-
-Event = tuple[str, JSON]
 
 TERMINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
@@ -89,7 +87,7 @@ class _Call:
     open: _Item | None = None
 
 
-class ChatToResponsesStream:
+class ChatToResponsesStream(FromChatChunks):
     def __init__(self, *, model: str, request: Mapping[str, Any]) -> None:
         self.model = model
         self.request = request
@@ -104,33 +102,15 @@ class ChatToResponsesStream:
         self._current: _Item | None = None  # the open message or reasoning item
         self._calls: dict[int, _Call] = {}  # chat tool-call index -> call
 
-    def feed(self, chunk: Mapping[str, Any]) -> list[Event]:
-        """One ``chat.completion.chunk`` (or an error chunk) -> zero or more events."""
-        if self.done:
-            return []
-        if "error" in chunk and not chunk.get("choices"):
-            return self.error_event(openai_error(chunk))
-        out = self._start(chunk)
-        usage = chunk.get("usage")
-        if isinstance(usage, Mapping):
-            self.usage = dict(usage)
-        for choice in chunk.get("choices") or []:
-            if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
-                continue  # n > 1 has no Responses equivalent
-            delta = choice.get("delta")
-            if isinstance(delta, Mapping):
-                reasoning = reasoning_text(delta)
-                if reasoning:
-                    out.extend(self._text("reasoning_text", reasoning))
-                for kind, key in (("output_text", "content"), ("refusal", "refusal")):
-                    value = delta.get(key)
-                    if isinstance(value, str) and value:
-                        out.extend(self._text(kind, value))
-                for call in delta.get("tool_calls") or []:
-                    if isinstance(call, Mapping):
-                        out.extend(self._tool(call))
-            if choice.get("finish_reason"):
-                self.finish_reason = str(choice["finish_reason"])
+    def _delta(self, delta: Mapping[str, Any]) -> list[Event]:
+        out: list[Event] = []
+        reasoning = reasoning_text(delta)
+        if reasoning:
+            out.extend(self._text("reasoning_text", reasoning))
+        for kind, key in (("output_text", "content"), ("refusal", "refusal")):
+            value = delta.get(key)
+            if isinstance(value, str) and value:
+                out.extend(self._text(kind, value))
         return out
 
     def finish(self) -> list[Event]:

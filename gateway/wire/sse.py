@@ -125,6 +125,18 @@ class SSEParser:
             self._retry = int(value)
 
 
+def event_fields(event: bytes) -> tuple[bytes | None, bytes]:
+    """The ``event:`` name and the joined ``data:`` lines of one raw event."""
+    name: bytes | None = None
+    data: list[bytes] = []
+    for line in event.splitlines():
+        if line.startswith(b"data:"):
+            data.append(line[5:].lstrip(b" "))
+        elif line.startswith(b"event:"):
+            name = line[6:].strip()
+    return name, b"\n".join(data)
+
+
 def format_event(data: str | bytes, event: str | None = None) -> bytes:
     """Serialize one event; multi-line data becomes several ``data:`` lines."""
     raw = data.encode() if isinstance(data, str) else data

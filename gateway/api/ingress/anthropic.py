@@ -11,11 +11,11 @@ from typing import Any
 
 import orjson
 
-from gateway.api.ingress.base import Forward, Ingress, require, unsupported
+from gateway.api.ingress.base import Forward, Ingress, require, require_messages, unsupported
 from gateway.api.ingress.openai import untranslatable
 from gateway.api.ingress.readers import AnthropicReader, StreamReader
 from gateway.backends.base import Backend, UpstreamCall
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import GatewayError
 from gateway.observability.cost import Usage
 from gateway.outbound import ANTHROPIC_FORWARDED
 from gateway.request import GatewayRequest
@@ -30,14 +30,7 @@ class MessagesIngress(Ingress):
     needs_max_tokens = True
 
     def check(self, body: dict[str, Any]) -> None:
-        messages = require(body, "messages", (list,), "an array of messages")
-        if not messages:
-            raise BadRequest("'messages' must not be empty", param="messages")
-        for i, msg in enumerate(messages):
-            if not isinstance(msg, dict):
-                raise BadRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
-            if not isinstance(msg.get("role"), str):
-                raise BadRequest(f"messages[{i}].role must be a string", param=f"messages[{i}].role")
+        require_messages(body)
         if self.needs_max_tokens:
             require(body, "max_tokens", (int,), "an integer")
 

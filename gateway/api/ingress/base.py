@@ -85,6 +85,19 @@ def unsupported(backend: Backend, endpoint: Endpoint, why: str | None = None) ->
     )
 
 
+def require_messages(body: Mapping[str, Any]) -> list[Any]:
+    """A non-empty ``messages`` array of objects, each with a string ``role`` (chat and Messages)."""
+    messages: list[Any] = require(body, "messages", (list,), "an array of messages")
+    if not messages:
+        raise BadRequest("'messages' must not be empty", param="messages")
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict):
+            raise BadRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
+        if not isinstance(msg.get("role"), str):
+            raise BadRequest(f"messages[{i}].role must be a string", param=f"messages[{i}].role")
+    return messages
+
+
 def require(body: Mapping[str, Any], name: str, kinds: tuple[type, ...], what: str) -> Any:
     if name not in body:
         raise BadRequest(f"missing required field '{name}'", param=name)

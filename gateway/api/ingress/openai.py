@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.api.ingress.base import Forward, Ingress, require, unsupported
+from gateway.api.ingress.base import Forward, Ingress, require, require_messages, unsupported
 from gateway.api.ingress.readers import OpenAIReader, StreamReader
 from gateway.backends.base import Backend, UpstreamCall
-from gateway.errors import BackendFailure, BadRequest, GatewayError
+from gateway.errors import BackendFailure, GatewayError
 from gateway.observability.cost import Usage, usage_from_openai
 from gateway.outbound import OPENAI_FORWARDED
 from gateway.request import GatewayRequest
@@ -68,14 +68,7 @@ class ChatIngress(_OpenAIFormat):
     endpoint: Endpoint = "chat"
 
     def check(self, body: dict[str, Any]) -> None:
-        messages = require(body, "messages", (list,), "an array of messages")
-        if not messages:
-            raise BadRequest("'messages' must not be empty", param="messages")
-        for i, msg in enumerate(messages):
-            if not isinstance(msg, dict):
-                raise BadRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
-            if not isinstance(msg.get("role"), str):
-                raise BadRequest(f"messages[{i}].role must be a string", param=f"messages[{i}].role")
+        require_messages(body)
 
     def forward(self, backend: Backend, greq: GatewayRequest, upstream_model: str, public_model: str) -> Forward:
         if "chat" in backend.speaks:

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from gateway.observability.cost import Usage, usage_from_openai
+from gateway.wire.sse import event_fields
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
 _MODEL = re.compile(rb'"model":\s*"(?:[^"\\]|\\.)*"')
@@ -28,18 +29,6 @@ def rename_model(data: bytes, model: str | None) -> bytes:
     if model is None or b'"model"' not in data:
         return data
     return _MODEL.sub(b'"model":' + orjson.dumps(model), data)
-
-
-def _fields(event: bytes) -> tuple[bytes | None, bytes]:
-    """The ``event:`` name and the joined ``data:`` of one raw event."""
-    name: bytes | None = None
-    data: list[bytes] = []
-    for line in event.splitlines():
-        if line.startswith(b"data:"):
-            data.append(line[5:].lstrip(b" "))
-        elif line.startswith(b"event:"):
-            name = line[6:].strip()
-    return name, b"\n".join(data)
 
 
 def _parse(data: bytes) -> Any:
@@ -95,7 +84,7 @@ class OpenAIReader(StreamReader):
         self._strip = strip_usage
 
     def read(self, event: bytes) -> bytes:
-        _, data = _fields(event)
+        _, data = event_fields(event)
         if data == b"[DONE]":
             self.done = True
             return event
@@ -121,7 +110,7 @@ class AnthropicReader(StreamReader):
         self._completion = 0
 
     def read(self, event: bytes) -> bytes:
-        name, data = _fields(event)
+        name, data = event_fields(event)
         if name in (b"message_stop", b"error"):
             self.done = True
         elif name is None and (b"message_stop" in data or b'"error"' in data):
@@ -158,7 +147,7 @@ class ResponsesReader(StreamReader):
         self.sequence = -1
 
     def read(self, event: bytes) -> bytes:
-        name, data = _fields(event)
+        name, data = event_fields(event)
         parsed = _parse(data) if (name in RESPONSES_ENDS or name is None) else None
         kind = name if name is not None else (parsed.get("type", "").encode() if isinstance(parsed, dict) else None)
         if kind in RESPONSES_ENDS:
