@@ -11,16 +11,14 @@ take effect at the next start; a reload that changes them says so in the log.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
-from watchfiles import Change, awatch
-
 from gateway.config import Config, load_config
 from gateway.errors import ConfigError
+from gateway.filewatch import SETTLE_SECONDS, file_digest, watch_file
 from gateway.limits.tenancy import Tenancy
 
 Result = Literal["success", "error"]
@@ -38,7 +36,7 @@ class TenancyStore:
         self._path = Path(path) if path is not None else None
         self._on_reload = on_reload
         self._tenancy = self._build(config)
-        self._digest = _file_digest(self._path) if self._path is not None else None
+        self._digest = file_digest(self._path) if self._path is not None else None
         self._tasks: set[asyncio.Task[bool]] = set()
         self._notify("success")
 
@@ -52,7 +50,7 @@ class TenancyStore:
         skips a file whose content has not changed. True when the candidate was taken."""
         if self._path is None:
             return False
-        digest = _file_digest(self._path)
+        digest = file_digest(self._path)
         if not force and digest == self._digest:
             return True
         try:
@@ -74,19 +72,12 @@ class TenancyStore:
     async def areload(self, *, force: bool = True) -> bool:
         return await asyncio.to_thread(self.reload, force=force)
 
-    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300) -> None:
-        """Reload whenever the config file changes."""
-        if self._path is None:
-            return
-        target = self._path.resolve()
-
-        def relevant(change: Change, changed: str) -> bool:
-            name = Path(changed).name
-            return name == target.name or name.startswith("..")  # ..data: Kubernetes config maps
-
-        async for _ in awatch(target.parent, watch_filter=relevant, debounce=debounce_ms, step=50,
-                              stop_event=stop_event, recursive=False):
-            await self.areload(force=False)
+    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
+                    settle: float = SETTLE_SECONDS) -> None:
+        """Reload whenever the config file changes and has settled (see :mod:`gateway.filewatch`)."""
+        if self._path is not None:
+            await watch_file(self._path, lambda: self.areload(force=False), stop_event=stop_event,
+                             debounce_ms=debounce_ms, settle=settle)
 
     def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
         """Reload in the background (a SIGHUP handler)."""
@@ -106,12 +97,3 @@ class TenancyStore:
                 self._on_reload(result, self._tenancy)
             except Exception:
                 log.exception("on_reload callback failed")
-
-
-def _file_digest(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None

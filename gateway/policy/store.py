@@ -13,7 +13,6 @@ injected ``on_reload(result, version)`` callback (for ``gateway_policy_reloads_t
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -21,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from watchfiles import Change, awatch
-
 from gateway.config import Config
 from gateway.errors import ConfigError, ConfigProblem
+from gateway.filewatch import SETTLE_SECONDS, file_digest, watch_file
 from gateway.policy.compiled import Policy
 from gateway.policy.decision import Decision
 from gateway.policy.evaluate import evaluate
@@ -34,8 +32,6 @@ from gateway.request import GatewayRequest
 from gateway.signals import Signals
 
 ReloadStatus = Literal["success", "error"]
-SETTLE_SECONDS = 1.0  # a changed file must stay unchanged this long before it is loaded
-MAX_SETTLE_WAIT = 10.0
 OnReload = Callable[[ReloadStatus, str], None]
 
 _log = logging.getLogger("gateway.policy")
@@ -107,7 +103,7 @@ class PolicyStore:
         ``force=False`` skips a file whose content equals the running version."""
         with self._lock:
             previous = self._policy.version
-            if not force and _file_version(self._path) == previous:
+            if not force and (file_digest(self._path) or "")[:12] == previous:
                 return ReloadResult("success", previous, previous, changed=False)
             try:
                 candidate = load_policy(self._path, self._config)
@@ -140,35 +136,9 @@ class PolicyStore:
 
     async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
                     settle: float = SETTLE_SECONDS) -> None:
-        """Reload whenever the policy file changes. Watches its directory, since editors and
-        config-map mounts replace the file rather than write it in place. A change is loaded
-        only once the file has stopped changing for ``settle`` seconds: a file written in two
-        steps is never picked up half-written, even when the half is a valid policy."""
-        target = self._path.resolve()
-
-        def relevant(change: Change, changed: str) -> bool:
-            name = Path(changed).name
-            return name == target.name or name.startswith("..")  # ..data: Kubernetes config maps
-
-        async for _ in awatch(target.parent, watch_filter=relevant, debounce=debounce_ms, step=50,
-                              stop_event=stop_event, recursive=False):
-            await self._settled(settle)
-            await self.areload(force=False)
-
-    async def _settled(self, settle: float) -> None:
-        """Wait until the file's content stays the same for ``settle`` seconds (at most
-        ``MAX_SETTLE_WAIT``: a file that never stops changing is loaded as it then is)."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + MAX_SETTLE_WAIT
-        seen = _file_version(self._path)
-        stable_since = loop.time()
-        while loop.time() < give_up:
-            await asyncio.sleep(min(0.1, settle))
-            now = _file_version(self._path)
-            if now != seen:
-                seen, stable_since = now, loop.time()
-            elif loop.time() - stable_since >= settle:
-                return
+        """Reload whenever the policy file changes and has settled (see :mod:`gateway.filewatch`)."""
+        await watch_file(self._path, lambda: self.areload(force=False), stop_event=stop_event,
+                         debounce_ms=debounce_ms, settle=settle)
 
     def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start a reload now, off the caller's path (what SIGHUP does)."""
@@ -189,13 +159,6 @@ class PolicyStore:
             self._on_reload(status, version)
         except Exception:
             self._log.exception("on_reload callback failed")
-
-
-def _file_version(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return None
 
 
 def _tests_failed(file: str, failures: list[str]) -> ConfigError:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import BadRequest
+from gateway.errors import BadRequest, UpstreamError
 
 JSON = dict[str, Any]
 
@@ -40,6 +40,16 @@ STOP_REASONS: dict[str, str] = {
     "function_call": "tool_use",
     "content_filter": "refusal",
 }
+
+
+def first_choice(completion: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """A chat completion's first choice and its message (empty when missing); an answer without
+    choices is the upstream's fault."""
+    choices = completion.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        raise UpstreamError("upstream response has no choices", code="upstream_bad_response")
+    message = choices[0].get("message")
+    return choices[0], message if isinstance(message, Mapping) else {}
 
 
 def finish_reason(stop_reason: object) -> str:

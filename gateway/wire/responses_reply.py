@@ -25,9 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.errors import UpstreamError
-
-from .common import JSON, as_int, new_id, now
+from .common import JSON, as_int, first_choice, new_id, now
 
 INCOMPLETE_REASONS: dict[str, str] = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
@@ -60,12 +58,7 @@ class ItemIds:
 
 def chat_to_response(completion: Mapping[str, Any], *, model: str, request: Mapping[str, Any]) -> JSON:
     """``model`` is the gateway's public model name; ``request`` the client's Responses body."""
-    choices = completion.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        raise UpstreamError("upstream response has no choices", code="upstream_bad_response")
-    choice = choices[0]
-    msg = choice.get("message")
-    msg = msg if isinstance(msg, Mapping) else {}
+    choice, msg = first_choice(completion)
     ids = ItemIds(completion.get("id"))
     created = completion.get("created")
     out = response_object(ids.response, created if isinstance(created, int) else now(), model=model,

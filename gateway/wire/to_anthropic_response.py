@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.errors import UpstreamError
-
-from .common import JSON, anthropic_usage, new_id, parse_arguments, stop_reason
+from .common import JSON, anthropic_usage, first_choice, new_id, parse_arguments, stop_reason
 
 
 def message_id(openai_id: object) -> str:
@@ -25,12 +23,7 @@ def message_id(openai_id: object) -> str:
 
 def to_anthropic_response(completion: Mapping[str, Any], *, model: str | None = None) -> JSON:
     """``model`` is the name to report to the client; default: the upstream one."""
-    choices = completion.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        raise UpstreamError("upstream response has no choices", code="upstream_bad_response")
-    choice = choices[0]
-    msg = choice.get("message")
-    msg = msg if isinstance(msg, Mapping) else {}
+    choice, msg = first_choice(completion)
     content: list[JSON] = []
     text = msg.get("content")
     if isinstance(text, str) and text:

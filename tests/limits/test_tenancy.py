@@ -84,7 +84,7 @@ async def test_the_store_reloads_on_change_and_keeps_the_last_good(tmp_path: Pat
                          on_reload=lambda result, tenancy: results.append(result))
     assert store.current.identify("a-secret") is not None and store.current.identify(SECRET) is None
     stop = asyncio.Event()
-    watcher = asyncio.create_task(store.watch(stop_event=stop, debounce_ms=50))
+    watcher = asyncio.create_task(store.watch(stop_event=stop, debounce_ms=50, settle=0.2))
     await asyncio.sleep(0.3)
     try:
         write(tmp_path, f"auth:\n  keys:\n    - {{id: a, secret_env: A}}\n    - {{id: b, secret_sha256: {DIGEST}}}\n")
@@ -101,6 +101,36 @@ async def test_the_store_reloads_on_change_and_keeps_the_last_good(tmp_path: Pat
         await watcher
     path.write_text(HEAD + "auth:\n  keys: []\n  allow_anonymous: true\n")
     assert store.reload() and store.current.allow_anonymous and store.current.keys == ()
+
+
+async def test_a_config_written_in_two_steps_never_runs_without_its_limits(tmp_path: Path) -> None:
+    """The first half is a valid config whose key has no limits; it must never be taken."""
+    whole = "auth:\n  keys:\n    - {id: a, secret_env: A, limits: {rpm: 5}}\n"
+    path = write(tmp_path, whole)
+    store = TenancyStore(load_config(path), {"A": "a-secret"}, path=path)
+    seen: list[object] = []
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(store.watch(stop_event=stop, debounce_ms=50, settle=0.6))
+    try:
+        await asyncio.sleep(0.3)
+        with path.open("w") as f:  # step one: the key without its limit
+            f.write(HEAD + "auth:\n  keys:\n    - {id: a, secret_env: A}\n")
+        for _ in range(10):
+            key = store.current.identify("a-secret")
+            seen.append(key.rules if key is not None else "gone")
+            await asyncio.sleep(0.05)
+        write(tmp_path, whole.replace("rpm: 5", "rpm: 7"))  # step two, 0.5 s later
+        await until(lambda: _rpm(store) == 7)
+    finally:
+        stop.set()
+        await asyncio.wait_for(watcher, 5)
+    assert None not in seen and "gone" not in seen
+
+
+def _rpm(store: TenancyStore) -> object:
+    key = store.current.identify("a-secret")
+    limits = None if key is None or key.rules is None else key.rules.key_limits
+    return None if limits is None else limits.rpm
 
 
 async def until(predicate: object, seconds: float = 10) -> None:
