@@ -96,24 +96,34 @@ LIMIT_AUTH = {
 }
 
 
+SEMANTIC_GUARD = """\
+  - id: confidential-stays-local
+    when: {categories: {any: ['*'], min_score: 0.5}}
+    deny_zones: [cloud]
+"""
+
+
 def write_config(tmp: Path, upstream: str, slow_port: int, auth: str = "auth: {allow_anonymous: true}\n",
-                 state: str = "") -> Path:
-    (tmp / "policy.yaml").write_text("""\
+                 state: str = "", semantic: bool = False) -> Path:
+    """``semantic``: the policy also reads both semantic signals (a categories guard, a complexity
+    condition on the cloud route), so the semantic model scores every new message."""
+    complexity = "{all: [{model: auto}, {complexity: {gte: 0.0}}]}" if semantic else "{model: auto}"
+    (tmp / "policy.yaml").write_text(f"""\
 version: 1
 default: local
 groups:
   personal: [PERSON, EMAIL_ADDRESS, PHONE_NUMBER, STREET_ADDRESS, CREDIT_CARD, SECRET]
 guards:
   - id: personal-stays-local
-    when: {entities: {any: [personal], min_score: 0.5}}
+    when: {{entities: {{any: [personal], min_score: 0.5}}}}
     deny_zones: [cloud]
-routes:
+{SEMANTIC_GUARD if semantic else ""}routes:
   - id: clean-to-cloud
-    when: {model: auto}
+    when: {complexity}
     to: cloud
     fallback: [local]
   - id: streaming-to-cloud
-    when: {model: {in: [stream, slow]}}
+    when: {{model: {{in: [stream, slow]}}}}
     to: requested
 """)
     (tmp / "config.yaml").write_text(f"""\
@@ -246,6 +256,20 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and all its descendants (the detector workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss_mb(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+            except OSError:
+                pass
+    return total
 
 
 def report_stream_timing(slow_port: int, gw_port: int, requests: int) -> None:
@@ -412,6 +436,8 @@ def main() -> int:
     parser.add_argument("--limits", nargs="+", choices=["none", "local", "redis"], default=None,
                         help="instead of the cases: case cached with a key, without limits / limits in process / "
                              "limits through redis-server on loopback (none: the others compare to it)")
+    parser.add_argument("--semantic", action="store_true",
+                        help="the policy reads categories and complexity: the semantic model scores every new message")
     parser.add_argument("--rounds", type=int, default=3, help="with --limits: load each gateway this many times")
     args = parser.parse_args()
     for tool in ("wrk", "nginx", *(["redis-server"] if args.limits and "redis" in args.limits else [])):
@@ -432,7 +458,7 @@ def main() -> int:
                 nginx.terminate()
                 nginx.wait(timeout=10)
             return 0
-        config = write_config(tmp, upstream, slow_port)
+        config = write_config(tmp, upstream, slow_port, semantic=args.semantic)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         gateway = start_gateway(config, gw_port, args.workers, env)
         try:
@@ -453,7 +479,9 @@ def main() -> int:
                           f"{through['rps']:>8.0f} {through['errors']:>4.0f} | "
                           f"{through['p50'] - direct['p50']:>9.3f} {through['p99'] - direct['p99']:>9.3f} | "
                           f"{rss_mb(gateway.pid):>6.0f}", flush=True)
-            print("# latencies in ms; added = through the gateway minus direct, same run")
+            print("# latencies in ms; added = through the gateway minus direct, same run; "
+                  f"{'policy reads categories and complexity; ' if args.semantic else ''}"
+                  f"RSS of the gateway with its detector processes: {tree_rss_mb(gateway.pid):.0f} MB")
             if args.stream_timing:
                 report_stream_timing(slow_port, gw_port, args.stream_timing)
             if args.soak:
