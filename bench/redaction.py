@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import proxy  # noqa: E402
+from bench import proxy
 
 SYSTEM = proxy.SYSTEM
 USER = ("Please rewrite this customer complaint so that it is polite and short, keep every fact, and add a "
