@@ -37,3 +37,13 @@ def servers(classifier: SessionClassifier, tmp_path_factory: pytest.TempPathFact
             yield gw, local, cloud, anthropic
 
 
+
+
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is end to end (``-m 'not e2e'`` leaves them out)."""
+    for item in items:
+        if E2E_DIR in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)

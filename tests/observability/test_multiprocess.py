@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.harness import DEFAULT_POLICY, ENV, KEY, write_config
 from tests.fakes.openai_server import FakeOpenAI
@@ -19,6 +20,9 @@ from tests.fakes.server import free_port, running_process
 from tests.observability.dashboard import ROOT
 from tests.observability.promtext import samples, total
 from tests.observability.traffic import CLEAN
+
+pytestmark = pytest.mark.e2e  # a real gateway process on loopback
+
 
 WORKERS = 2
 REQUESTS = 24

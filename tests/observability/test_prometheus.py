@@ -22,6 +22,8 @@ from tests.fakes.server import free_port, running_process
 from tests.observability import dashboard
 from tests.observability.traffic import drive
 
+pytestmark = pytest.mark.e2e  # a real gateway process on loopback
+
 PROMETHEUS = "/usr/bin/prometheus"
 
 

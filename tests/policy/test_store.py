@@ -185,7 +185,7 @@ async def test_reload_race_tasks(policy_file: Path) -> None:
     async def requests() -> None:
         while not stop.is_set():
             policy = store.current
-            await asyncio.sleep(0)  # the request is in flight while a reload may land
+            await asyncio.sleep(0.001)  # the request is in flight while a reload may land
             d = evaluate(policy, sig(), req())
             assert good[d.policy_version] == d.route
             seen.add(d.policy_version)
