@@ -12,11 +12,13 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from watchfiles import Change, awatch
 
 SETTLE_SECONDS = 1.0  # a changed file must stay unchanged this long before it is loaded
 MAX_SETTLE_WAIT = 10.0  # a file that never stops changing is loaded as it then is
+R = TypeVar("R")
 
 
 def file_digest(path: Path) -> str | None:
@@ -57,3 +59,36 @@ async def settled(path: Path, settle: float) -> None:
             seen, stable_since = now, loop.time()
         elif loop.time() - stable_since >= settle:
             return
+
+
+class ReloadsFile(Generic[R]):
+    """What a store that reloads one file shares: a reload off the event loop, the watch, and a
+    reload started from a signal handler. A subclass gives :attr:`path`, :meth:`reload` and an
+    empty ``_tasks`` set."""
+
+    _tasks: set[asyncio.Task[R]]
+
+    @property
+    def path(self) -> Path | None:
+        """The file (None: never reloaded)."""
+        raise NotImplementedError
+
+    def reload(self, *, force: bool = True) -> R:
+        raise NotImplementedError
+
+    async def areload(self, *, force: bool = True) -> R:
+        """:meth:`reload` off the event loop (loading and validating may take a while)."""
+        return await asyncio.to_thread(self.reload, force=force)
+
+    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
+                    settle: float = SETTLE_SECONDS) -> None:
+        """Reload whenever the file changes and has settled (see :func:`watch_file`)."""
+        if self.path is not None:
+            await watch_file(self.path, lambda: self.areload(force=False), stop_event=stop_event,
+                             debounce_ms=debounce_ms, settle=settle)
+
+    def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start a reload now, off the caller's path (what SIGHUP does)."""
+        task = loop.create_task(self.areload())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -18,7 +18,7 @@ from typing import Literal
 
 from gateway.config import Config, load_config
 from gateway.errors import ConfigError
-from gateway.filewatch import SETTLE_SECONDS, file_digest, watch_file
+from gateway.filewatch import ReloadsFile, file_digest
 from gateway.limits.tenancy import Tenancy
 
 Result = Literal["success", "error"]
@@ -27,7 +27,7 @@ OnReload = Callable[[Result, Tenancy], None]
 log = logging.getLogger("gateway.auth")
 
 
-class TenancyStore:
+class TenancyStore(ReloadsFile[bool]):
     def __init__(self, config: Config, environ: Mapping[str, str], *, path: str | Path | None = None,
                  on_reload: OnReload | None = None) -> None:
         """``path``: the config file to watch (None: never reloaded)."""
@@ -39,6 +39,10 @@ class TenancyStore:
         self._digest = file_digest(self._path) if self._path is not None else None
         self._tasks: set[asyncio.Task[bool]] = set()
         self._notify("success")
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
 
     @property
     def current(self) -> Tenancy:
@@ -68,22 +72,6 @@ class TenancyStore:
         log.info("config reloaded: %d keys, %d teams", len(self._tenancy.keys), len(config.auth.teams))
         self._notify("success")
         return True
-
-    async def areload(self, *, force: bool = True) -> bool:
-        return await asyncio.to_thread(self.reload, force=force)
-
-    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
-                    settle: float = SETTLE_SECONDS) -> None:
-        """Reload whenever the config file changes and has settled (see :mod:`gateway.filewatch`)."""
-        if self._path is not None:
-            await watch_file(self._path, lambda: self.areload(force=False), stop_event=stop_event,
-                             debounce_ms=debounce_ms, settle=settle)
-
-    def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Reload in the background (a SIGHUP handler)."""
-        task = loop.create_task(self.areload())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _build(self, config: Config) -> Tenancy:
         tenancy, warnings = Tenancy.build(config, self._environ)

@@ -22,7 +22,7 @@ from typing import Literal
 
 from gateway.config import Config
 from gateway.errors import ConfigError, ConfigProblem
-from gateway.filewatch import SETTLE_SECONDS, file_digest, watch_file
+from gateway.filewatch import ReloadsFile, file_digest
 from gateway.policy.compiled import Policy
 from gateway.policy.decision import Decision
 from gateway.policy.evaluate import evaluate
@@ -50,7 +50,7 @@ class ReloadResult:
         return self.status == "success"
 
 
-class PolicyStore:
+class PolicyStore(ReloadsFile[ReloadResult]):
     def __init__(self, config: Config, policy: Policy, *, path: str | Path,
                  tests_dir: str | Path | None = None, classify: Classify | None = None,
                  on_reload: OnReload | None = None, logger: logging.Logger | None = None) -> None:
@@ -129,22 +129,6 @@ class PolicyStore:
             self._log.info("policy reloaded: version %s (was %s)", candidate.version, previous)
             self._notify("success", candidate.version)
             return ReloadResult("success", candidate.version, previous, changed=candidate.version != previous)
-
-    async def areload(self, *, force: bool = True) -> ReloadResult:
-        """:meth:`reload` off the event loop (loading and policy tests may take a while)."""
-        return await asyncio.to_thread(self.reload, force=force)
-
-    async def watch(self, *, stop_event: asyncio.Event | None = None, debounce_ms: int = 300,
-                    settle: float = SETTLE_SECONDS) -> None:
-        """Reload whenever the policy file changes and has settled (see :mod:`gateway.filewatch`)."""
-        await watch_file(self._path, lambda: self.areload(force=False), stop_event=stop_event,
-                         debounce_ms=debounce_ms, settle=settle)
-
-    def reload_soon(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start a reload now, off the caller's path (what SIGHUP does)."""
-        task = loop.create_task(self.areload())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _test(self, policy: Policy) -> list[str]:
         if self._tests_dir is None or not self._tests_dir.is_dir():
