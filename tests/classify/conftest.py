@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from gateway.classify.detector import Detector, build_detector
@@ -18,3 +20,15 @@ def detector() -> Detector:
 
 def found(detector: Detector, text: str, kind: str, min_score: float = 0.5) -> list[str]:
     return [text[s.start:s.end] for s in detector.scan(text).spans if s.type == kind and s.score >= min_score]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection or name look-up during the test fails it (invariant 4)."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
