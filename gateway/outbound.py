@@ -142,8 +142,16 @@ _LONG_NUMBER = re.compile(r"\d{9}")
 _DATA_URL = re.compile(r"data:([\w.+\-]+/[\w.+\-]+)?(?:;[\w\-]+=[^;,]*)*;base64,", re.ASCII)
 
 
+# The values of ENUM_FIELDS seen on nearly every request: known structural without a regex.
+_COMMON_TOKENS = frozenset({"user", "assistant", "system", "developer", "tool", "function", "text", "image_url",
+                            "input_text", "output_text", "message", "tool_use", "tool_result", "auto", "low",
+                            "high", "medium", "json_schema", "json_object", "object", "string", "base64"})
+
+
 def _structural(key: str | int, value: str) -> bool:
-    return key in ENUM_FIELDS and _TOKEN.fullmatch(value) is not None and not _LONG_NUMBER.search(value)
+    if key not in ENUM_FIELDS:
+        return False
+    return value in _COMMON_TOKENS or (_TOKEN.fullmatch(value) is not None and not _LONG_NUMBER.search(value))
 
 
 def media_kind(media_type: str | None) -> ContentKind:
@@ -181,10 +189,10 @@ class _Walker:
         self.content: set[str] = set()
 
     def value(self, value: Any, path: Path) -> None:
-        if isinstance(value, str):
+        if type(value) is str or isinstance(value, str):
             if value:
                 self.text(value, path)
-        elif isinstance(value, Mapping):
+        elif type(value) is dict or isinstance(value, Mapping):
             self.mapping(value, path)
         elif isinstance(value, list):
             for i, item in enumerate(value):
@@ -193,7 +201,7 @@ class _Walker:
             self.leaves.append((path, str(value)))
 
     def text(self, value: str, path: Path) -> None:
-        m = _DATA_URL.match(value)
+        m = _DATA_URL.match(value) if value.startswith("data:") else None
         if m is not None:
             self.payload(value[m.end():], m.group(1), path)
         else:
@@ -217,16 +225,14 @@ class _Walker:
             self.content.add("unreadable")  # its strings are read below all the same
         base64 = kind == "base64" and isinstance(obj.get("data"), str)
         for key, value in obj.items():
-            if not isinstance(key, str):
+            if type(key) is not str and not isinstance(key, str):
                 continue
             if key not in WIRE_KEYS:
                 self.leaves.append(((*path, key, KEY), key))
-            if isinstance(value, int) and (key in NESTED_NUMERIC or (not path and key in TOP_NUMERIC)):
-                continue  # a numeric parameter of the wire format (max_tokens, seed, ...)
-            if isinstance(value, str):
+            if type(value) is str or isinstance(value, str):
                 if key == "model" and not path:
                     continue  # replaced by the upstream model name before anything leaves
-                if _structural(key, value):
+                if key in ENUM_FIELDS and _structural(key, value):
                     continue
                 if kind is not None and (kind, key) in OPAQUE_FIELDS:
                     continue
@@ -234,16 +240,22 @@ class _Walker:
                     media = obj.get("media_type")
                     self.payload(value, media if isinstance(media, str) else None, (*path, key))
                     continue
-                if key == "file_data" and not _DATA_URL.match(value):
+                if key == "file_data" and not (value.startswith("data:") and _DATA_URL.match(value)):
                     self.payload(value, _file_media(obj), (*path, key))
                     continue
                 if key == "data" and path[-1:] == ("input_audio",):
                     self.payload(value, "audio/*", (*path, key))
                     continue
+                if value:
+                    self.text(value, (*path, key))
+                continue
+            if isinstance(value, int) and (key in NESTED_NUMERIC or (not path and key in TOP_NUMERIC)):
+                continue  # a numeric parameter of the wire format (max_tokens, seed, ...)
             self.value(value, (*path, key))
-        self._media(obj, kind)
+        if kind is not None:
+            self._media(obj, kind)
 
-    def _media(self, obj: Mapping[Any, Any], kind: str | None) -> None:
+    def _media(self, obj: Mapping[Any, Any], kind: str) -> None:
         """Media the upstream fetches or reads itself (a URL, a file id): its URL or id was read
         as text above; what it points to cannot be read here."""
         if kind in ("image_url", "image", "input_image"):
@@ -288,14 +300,18 @@ def _b64_text(data: str) -> str | None:
 
 # --- per endpoint: which strings belong to which message ---------------------------------------
 
+# Per endpoint: the part or block types it knows, and the field that holds its messages.
+KNOWN_TYPES = {"chat": OPENAI_PART_TYPES, "messages": ANTHROPIC_BLOCK_TYPES,
+               "responses": RESPONSES_ITEM_TYPES | OPENAI_PART_TYPES}
+LIST_FIELDS = {"chat": "messages", "messages": "messages", "completions": "prompt", "embeddings": "input",
+               "responses": "input"}
+
+
 def outbound(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Outbound:
     """Everything of ``body`` (and of the forwarded ``headers``) that an upstream would receive."""
-    known = {"chat": OPENAI_PART_TYPES, "messages": ANTHROPIC_BLOCK_TYPES,
-             "responses": RESPONSES_ITEM_TYPES | OPENAI_PART_TYPES}.get(endpoint, frozenset())
-    w = _Walker(known)
+    w = _Walker(KNOWN_TYPES.get(endpoint, frozenset()))
     groups: list[tuple[int, str, int]] = []  # (message, role, leaves end) in walk order
-    list_field = {"chat": "messages", "messages": "messages", "completions": "prompt",
-                  "embeddings": "input", "responses": "input"}.get(endpoint)
+    list_field = LIST_FIELDS.get(endpoint)
     for key, value in body.items():
         if not isinstance(key, str) or key == list_field or (key == "system" and endpoint == "messages"):
             continue

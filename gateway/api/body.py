@@ -13,8 +13,8 @@ from gateway.outbound import json_depth_exceeds
 
 MAX_DEPTH = 64  # nesting of arrays and objects in a request body
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def read_body(request: Request, limit: int, declared: str | None) -> bytes:
+    """``declared``: the request's Content-Length header, if any."""
     if declared is not None:
         try:
             if int(declared) > limit:
@@ -42,6 +42,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
                          f"at position {exc.pos}") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
-    if json_depth_exceeds(body, MAX_DEPTH):
+    # fewer brackets in the whole text than the limit: it cannot be nested deeper (no walk)
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and json_depth_exceeds(body, MAX_DEPTH):
         raise BadRequest(f"the request body is nested more than {MAX_DEPTH} levels deep")
     return body

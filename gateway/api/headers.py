@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 _TOKEN = re.compile(r"(?:[A-Za-z]{1,16}[_\-])?(?P<body>[A-Za-z0-9]{16,64})")
@@ -34,3 +34,9 @@ def request_id(headers: Mapping[str, str]) -> str:
     if given and sane_request_id(given):
         return given
     return uuid.uuid4().hex
+
+
+def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers (the ASGI scope's list: names lower case) as one plain dict, built
+    once per request; where a name repeats, its first value counts, as ``Request.headers.get``."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(list(raw))}

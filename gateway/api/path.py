@@ -23,6 +23,7 @@ from gateway.api.auth import authenticate
 from gateway.api.body import parse_json, read_body
 from gateway.api.escalate import escalate
 from gateway.api.exchange import Exchange, start_exchange
+from gateway.api.headers import header_map
 from gateway.api.ingress import Forward, Ingress
 from gateway.api.ingress.anthropic import CountTokensIngress
 from gateway.api.record import CLIENT_CLOSED, record
@@ -49,11 +50,12 @@ class RequestPath:
 
     async def proxy(self, ingress: Ingress, request: Request) -> Response:
         gw = self.gw
-        ex = start_exchange(ingress.endpoint, request.headers)
-        inflight = gw.metrics.inflight.labels(endpoint=ingress.endpoint)
+        headers = header_map(request.scope["headers"])
+        ex = start_exchange(ingress.endpoint, headers)
+        inflight = gw.metrics.child(gw.metrics.inflight, ingress.endpoint)
         inflight.inc()
         try:
-            greq = await admit(gw, ex, ingress, request, limit=True)
+            greq = await admit(gw, ex, ingress, request, headers, limit=True)
             signals = await classify(gw, ex, ingress, greq)
             decision = await decide(gw, ex, ingress, greq, signals)
             count(gw, ex)
@@ -78,21 +80,22 @@ class RequestPath:
         """The decision the same body gets on its real endpoint (``?endpoint=``, default chat)."""
         name = request.query_params.get("endpoint", "chat")
         ingress = self.ingresses.get(name)  # type: ignore[call-overload]
-        ex = start_exchange(ingress.endpoint if ingress else "chat", request.headers)
-        headers = {"x-gateway-request-id": ex.request_id}
+        headers = header_map(request.scope["headers"])
+        ex = start_exchange(ingress.endpoint if ingress else "chat", headers)
+        reply = {"x-gateway-request-id": ex.request_id}
         try:
             if ingress is None:
                 raise BadRequest(f"unknown endpoint; one of: {', '.join(self.ingresses)}", param="endpoint")
-            greq = await admit(self.gw, ex, ingress, request, limit=False)
+            greq = await admit(self.gw, ex, ingress, request, headers, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
             decision = await decide(self.gw, ex, ingress, greq, signals)
         except GatewayError as exc:
-            return json_response(orjson.dumps(exc.to_openai()), exc.status, headers)
+            return json_response(orjson.dumps(exc.to_openai()), exc.status, reply)
         except Exception:
             log.exception("unhandled error on explain %s", ex.request_id)
             err = GatewayError("internal error in the gateway")
-            return json_response(orjson.dumps(err.to_openai()), err.status, headers)
-        return json_response(orjson.dumps(decision.to_explain()), 200, headers)
+            return json_response(orjson.dumps(err.to_openai()), err.status, reply)
+        return json_response(orjson.dumps(decision.to_explain()), 200, reply)
 
 
     async def count_tokens(self, request: Request) -> Response:
@@ -100,10 +103,11 @@ class RequestPath:
         policy would send it to. Exact where that backend can say (an embedded model's tokenizer,
         Anthropic's own count when its zone is allowed); estimated and marked otherwise."""
         ingress = COUNT_TOKENS
-        ex = start_exchange("messages", request.headers)
+        given = header_map(request.scope["headers"])
+        ex = start_exchange("messages", given)
         headers = {"x-gateway-request-id": ex.request_id}
         try:
-            greq = await admit(self.gw, ex, ingress, request, limit=False)
+            greq = await admit(self.gw, ex, ingress, request, given, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
             decision = await decide(self.gw, ex, ingress, greq, signals)
             enforce(decision)
@@ -139,12 +143,14 @@ async def _count(gw: Gateway, ingress: Ingress, greq: GatewayRequest, decision: 
     return max(signals.prompt_tokens, 1), False
 
 
-async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, *, limit: bool) -> GatewayRequest:
+async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, headers: dict[str, str], *,
+                limit: bool) -> GatewayRequest:
     """Authenticate, check the key's limits (``limit``: not for explain), read and validate: the
-    request as the gateway understands it. A refused request costs no parsing or detection."""
-    key = authenticate(request.headers, gw.tenancy.current)
+    request as the gateway understands it. A refused request costs no parsing or detection.
+    ``headers``: the request's, as :func:`~gateway.api.headers.header_map` gives them."""
+    key = authenticate(headers, gw.tenancy.current)
     ex.key_id, ex.team = (key.id, key.team) if key is not None else (None, None)
-    raw = await read_body(request, gw.config.server.max_body_bytes)
+    raw = await read_body(request, gw.config.server.max_body_bytes, headers.get("content-length"))
     if limit and key is not None and key.rules is not None:
         ex.limits = await gw.limits.check(key.rules, estimate_tokens(len(raw)))
         if not ex.limits.allowed:
@@ -155,7 +161,7 @@ async def admit(gw: Gateway, ex: Exchange, ingress: Ingress, request: Request, *
     if ex.requested_model is None:
         raise ModelNotFound(f"the model '{_safe_name(model)}' does not exist", param="model")
     return GatewayRequest(endpoint=ingress.endpoint, body=body, model=model, stream=stream,
-                          request_id=ex.request_id, headers=request.headers, key_id=ex.key_id, team=ex.team)
+                          request_id=ex.request_id, headers=headers, key_id=ex.key_id, team=ex.team)
 
 
 async def classify(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayRequest) -> Signals:
@@ -190,17 +196,18 @@ async def decide(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReque
 
 def count(gw: Gateway, ex: Exchange) -> None:
     """The detection and decision metrics of a real request (explain counts nothing)."""
-    gw.metrics.classify.observe(ex.classify_seconds)
+    m = gw.metrics
+    m.classify.observe(ex.classify_seconds)
     if ex.decision is None:
         return
     for guard, zone in ex.decision.denials:
-        gw.metrics.guard_denials.labels(guard=guard, zone=zone).inc()
+        m.child(m.guard_denials, guard, zone).inc()
     for entity_type, n in ex.decision.entities.items():
-        gw.metrics.entities.labels(entity_type=entity_type).inc(n)
+        m.child(m.entities, entity_type).inc(n)
     for category in ex.decision.semantic.flagged():
-        gw.metrics.categories.labels(category=category).inc()
+        m.child(m.categories, category).inc()
     for entity_type, n in ex.decision.redacted.items():
-        gw.metrics.redactions.labels(entity_type=entity_type).inc(n)
+        m.child(m.redactions, entity_type).inc(n)
 
 
 def enforce(decision: Decision) -> None:

@@ -32,22 +32,20 @@ def record(gw: Gateway, ex: Exchange, status: int, usage: Usage | None = None) -
     zone = ex.zone or ""
     model = ex.served_model or ""
     m = gw.metrics
-    m.requests.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone, model=model,
-                      status=str(status)).inc()
-    m.duration.labels(endpoint=ex.endpoint, route=route, backend=backend, zone=zone).observe(elapsed)
+    m.child(m.requests, ex.endpoint, route, backend, zone, model, str(status)).inc()
+    m.child(m.duration, ex.endpoint, route, backend, zone).observe(elapsed)
     overhead = max(elapsed - ex.upstream_seconds, 0.0)
-    m.overhead.labels(endpoint=ex.endpoint).observe(overhead)
+    m.child(m.overhead, ex.endpoint).observe(overhead)
     cost = 0.0
     if usage is not None and ex.served_model:
         model_cfg = gw.config.models[ex.served_model]
-        m.tokens.labels(route=route, backend=backend, model=model, zone=zone, kind="prompt").inc(usage.prompt)
-        m.tokens.labels(route=route, backend=backend, model=model, zone=zone,
-                        kind="completion").inc(usage.completion)
+        m.child(m.tokens, route, backend, model, zone, "prompt").inc(usage.prompt)
+        m.child(m.tokens, route, backend, model, zone, "completion").inc(usage.completion)
         cost = cost_usd(usage, model_cfg.price)
-        m.cost.labels(route=route, backend=backend, model=model, zone=zone, team=ex.team or "").inc(cost)
+        m.child(m.cost, route, backend, model, zone, ex.team or "").inc(cost)
         ref = gw.config.cost.reference_model
         if zone == "local" and ref is not None:
-            m.cost_avoided.labels(route=route, backend=backend).inc(cost_usd(usage, gw.config.models[ref].price))
+            m.child(m.cost_avoided, route, backend).inc(cost_usd(usage, gw.config.models[ref].price))
     if ex.limits is not None and ex.limits.allowed:  # the real tokens and the cost counted above
         gw.limits.settle(ex.limits, usage.prompt + usage.completion if usage else 0, cost)
     gw.audit.write({

@@ -7,13 +7,16 @@ from small fixed sets (status classes, error kinds), never from request content.
 from __future__ import annotations
 
 import os
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.multiprocess import mark_process_dead
 
 from gateway.observability.registry import render_metrics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+M = TypeVar("M", bound=MetricWrapperBase)
 OVERHEAD_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
 
 
@@ -25,7 +28,7 @@ class Metrics:
         self.registry = registry
         self.multiproc_dir = multiproc_dir
         self._policy_version: str | None = None
-        self._spend_children: dict[str, Gauge] = {}
+        self._children: dict[tuple[int, tuple[str, ...]], MetricWrapperBase] = {}
         r = registry
         self.requests = Counter("gateway_requests", "Requests served",
                                 ["endpoint", "route", "backend", "zone", "model", "status"], registry=r)
@@ -77,6 +80,17 @@ class Metrics:
         self.config_reloads = Counter("gateway_config_reloads", "Reloads of the config's keys, teams and limits",
                                       ["result"], registry=r)
 
+    def child(self, metric: M, *values: str) -> M:
+        """``metric.labels(*values)`` (in the order the metric declares its labels), looked up once:
+        the request path counts every request in several labelled metrics, and ``labels()``
+        validates its arguments on every call. Label values are bounded (config names, small
+        fixed sets), so this map is too. Not for metrics whose children are removed."""
+        key = (id(metric), values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found  # type: ignore[return-value]
+
     def set_policy_version(self, version: str) -> None:
         if self._policy_version is not None and self._policy_version != version:
             # a multiprocess gauge keeps its file entry after clear(): zero it first
@@ -90,11 +104,7 @@ class Metrics:
         self.rate_limited.labels(key=key, kind=kind).inc()
 
     def spend(self, team: str, usd: float) -> None:
-        # reported on every request: the team's gauge child is looked up once
-        child = self._spend_children.get(team)
-        if child is None:
-            child = self._spend_children[team] = self.spend_usd.labels(team=team)
-        child.set(usd)
+        self.child(self.spend_usd, team).set(usd)  # reported on every request
 
     def degraded(self, flag: bool) -> None:
         self.limits_degraded.set(1 if flag else 0)

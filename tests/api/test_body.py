@@ -1,8 +1,10 @@
+import orjson
 import pytest
 
-from gateway.api.body import parse_json
+from gateway.api.body import MAX_DEPTH, parse_json
 from gateway.api.ingress import ingresses
 from gateway.errors import BadRequest
+from gateway.outbound import json_depth_exceeds
 
 INGRESS = ingresses()
 
@@ -13,6 +15,26 @@ def test_deep_nesting_is_refused() -> None:
         parse_json(b'{"model": "m", "x": ' + deep + b"}")
     assert "nested" in info.value.message
     assert parse_json(b'{"a": ' + b"[" * 60 + b"]" * 60 + b"}")
+
+
+@pytest.mark.parametrize("levels", [62, 63, 64, 65])
+@pytest.mark.parametrize("bracket", [b"[", b'{"k": '])
+def test_nesting_limit_is_exact(levels: int, bracket: bytes) -> None:
+    """The bracket count that spares the walk never changes the answer at the limit."""
+    close = b"]" if bracket == b"[" else b"}"
+    raw = b'{"model": "m", "x": ' + bracket * levels + b"1" + close * levels + b"}"
+    deep = json_depth_exceeds(orjson.loads(raw), MAX_DEPTH)
+    assert deep == (levels + 1 > MAX_DEPTH)
+    if deep:
+        with pytest.raises(BadRequest):
+            parse_json(raw)
+    else:
+        assert parse_json(raw)["model"] == "m"
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    raw = orjson.dumps({"model": "m", "messages": [{"role": "user", "content": "[{" * 500}]})
+    assert parse_json(raw)["messages"][0]["content"] == "[{" * 500
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b'{"model": "x",', b"[1, 2]", b"nul", "\"\xff\"".encode("latin1")])
