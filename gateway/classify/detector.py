@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from natasha import NewsEmbedding
+
 from gateway.classify.decode import decoded_views
 from gateway.classify.engine import Engine, build_engine
 from gateway.classify.lang import detect_language
@@ -56,9 +58,11 @@ class Detector:
     def __init__(self, cfg: ClassifierConfig) -> None:
         self._cfg = cfg
         self._engine: Engine = build_engine(cfg)
-        self._russian = RussianNer() if "ru" in cfg.languages else None
+        # natasha's word vectors serve the Russian NER and the semantic scorer: loaded once
+        embedding = NewsEmbedding() if "ru" in cfg.languages or cfg.semantic else None
+        self._russian = RussianNer(embedding) if "ru" in cfg.languages else None
         self._custom = frozenset(e for r in cfg.recognizers if isinstance(e := r.get("supported_entity"), str))
-        self._scorer = SemanticScorer(SemanticConfig()) if cfg.semantic else None
+        self._scorer = SemanticScorer(SemanticConfig(), navec=embedding) if cfg.semantic else None
 
     def semantic(self, text: str) -> SemanticResult:
         """Confidential categories and complexity of ``text`` (normalised first)."""

@@ -45,9 +45,11 @@ class Span:
 class RussianNer:
     """Loads natasha's segmenter, embeddings and NER tagger once; ``find`` is then pure CPU."""
 
-    def __init__(self) -> None:
+    def __init__(self, embedding: NewsEmbedding | None = None) -> None:
+        """``embedding``: natasha's word vectors when the process has them loaded already (the
+        semantic scorer reads the same table)."""
         self._segmenter = Segmenter()
-        self._tagger = NewsNERTagger(NewsEmbedding())
+        self._tagger = NewsNERTagger(embedding if embedding is not None else NewsEmbedding())
         self._morph = MorphAnalyzer()
 
     def find(self, text: str) -> list[Span]:

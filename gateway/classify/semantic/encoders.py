@@ -13,12 +13,18 @@ Nothing here opens a network connection: every file is read from an installed pa
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from navec import Navec
 
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
@@ -41,7 +47,6 @@ class WordLlamaEncoder:
     dim = 256
 
     def __init__(self, config_name: str = "l2_supercat") -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         # Located through the distribution's metadata, not by importing ``wordllama``: its
@@ -52,27 +57,33 @@ class WordLlamaEncoder:
         self._tok.no_padding()
         self._tok.no_truncation()
         weights = Path(str(dist.locate_file(f"wordllama/weights/{config_name}_{self.dim}.safetensors")))
-        table = load_file(str(weights))["embedding.weight"]
-        self._table: F32 = np.ascontiguousarray(table, dtype=np.float32)
+        # mapped, not read: the pages are the OS's file cache, shared by every detector process;
+        # the rows a text needs are widened from float16 to float32 (exactly)
+        self._table = map_safetensor(weights, "embedding.weight", (-1, self.dim))
 
     def encode(self, text: str) -> TokenVectors:
         enc = self._tok.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        return TokenVectors(offs[:, 0].copy(), offs[:, 1].copy(), self._table[ids], np.ones(len(ids), np.float32))
+        vecs: F32 = self._table[ids].astype(np.float32)
+        return TokenVectors(offs[:, 0].copy(), offs[:, 1].copy(), vecs, np.ones(len(ids), np.float32))
 
 
 class NavecEncoder:
     dim = 300
 
-    def __init__(self, path: str | None = None) -> None:
-        from navec import Navec
+    def __init__(self, navec: Navec | None = None, path: str | None = None) -> None:
+        """``navec``: a table already loaded in this process (the Russian NER's, natasha's
+        ``NewsEmbedding``), read in place: its 250,000-word vocabulary is ~100 MB of Python
+        objects, so it is loaded once per process. Else the archive at ``path`` (None: natasha's)."""
+        if navec is None:
+            from navec import Navec
 
-        if path is None:
-            from natasha.data import NEWS_EMBEDDING
+            if path is None:
+                from natasha.data import NEWS_EMBEDDING
 
-            path = str(NEWS_EMBEDDING)
-        navec = Navec.load(Path(path))
+                path = str(NEWS_EMBEDDING)
+            navec = Navec.load(Path(path))
         self._ids: dict[str, int] = navec.vocab.word_ids
         counts = np.asarray(navec.vocab.counts, dtype=np.float64)
         p = counts / counts.sum()
@@ -99,6 +110,29 @@ class NavecEncoder:
         vecs = self._codes[self._qdims, self._indexes[idx]].reshape(n, self.dim)
         return TokenVectors(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
                             np.ascontiguousarray(vecs), self._weight[idx])
+
+
+_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32}
+
+
+def map_safetensor(path: Path, name: str, shape: tuple[int, int]) -> NDArray[np.floating]:
+    """The tensor ``name`` of a safetensors file as a read-only memory map. The format: an
+    8-byte little-endian header length, a JSON header (dtype, shape, byte range of each tensor
+    in the data section), then the data."""
+    with path.open("rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(size))
+    entry = header.get(name)
+    if not isinstance(entry, dict) or entry.get("dtype") not in _SAFETENSORS_DTYPES:
+        raise ValueError(f"{path.name}: no float tensor named {name!r}")
+    dtype = np.dtype(_SAFETENSORS_DTYPES[entry["dtype"]])
+    rows, cols = (int(n) for n in entry["shape"])
+    begin, end = (int(n) for n in entry["data_offsets"])
+    if end - begin != rows * cols * dtype.itemsize or (shape[1] != -1 and cols != shape[1]):
+        raise ValueError(f"{path.name}: tensor {name!r} has an unexpected shape")
+    table: NDArray[np.floating] = np.memmap(path, dtype=dtype, mode="r", offset=8 + size + begin,
+                                            shape=(rows, cols))
+    return table
 
 
 def window_means(tv: TokenVectors, spans: I64) -> F32:

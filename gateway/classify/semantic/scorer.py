@@ -14,12 +14,16 @@ from __future__ import annotations
 import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlamaEncoder
 from gateway.classify.semantic.features import FeatureBuilder, Limits
 from gateway.classify.semantic.model import Ensemble, load_heads
+
+if TYPE_CHECKING:
+    from navec import Navec
 
 CATEGORIES: tuple[str, ...] = ("financial", "health", "legal", "hr", "source_code", "trade_secret", "security")
 WEIGHTS_FILE = "semantic_v1.npz"
@@ -51,9 +55,12 @@ class SemanticResult:
 
 
 class SemanticScorer:
-    def __init__(self, cfg: SemanticConfig) -> None:
+    def __init__(self, cfg: SemanticConfig, navec: Navec | None = None) -> None:
+        """``navec``: the Russian word vectors when this process has them loaded already (the
+        detector's Russian NER); used unless ``cfg.navec`` names another archive."""
         self._cfg = cfg
-        self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), NavecEncoder(cfg.navec), cfg.limits)
+        ru = NavecEncoder(navec) if navec is not None and cfg.navec is None else NavecEncoder(path=cfg.navec)
+        self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), ru, cfg.limits)
         self._cat, self._cx, self.meta = _load(cfg.weights)
         if self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1:
             raise ValueError("semantic weights do not match this scorer (categories or hashing bins)")
