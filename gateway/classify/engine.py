@@ -69,6 +69,10 @@ NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME")
 # default policy's groups): a policy that names a type must have something that can find it.
 # Presidio's phone context without "number": "order number 7974074151" is no phone.
 PHONE_CONTEXT = ("phone", "telephone", "cell", "cellphone", "mobile", "call", "tel", "fax")
+# Presidio's phone regions, one per calling code: it runs the phonenumbers matcher once per
+# region, and CA adds nothing to US (one North American plan, +1: a number valid in either is
+# found by both), only a pass over the text.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "BR")
 IDENTIFIER_RECOGNIZERS = (UsPassportRecognizer, UsLicenseRecognizer, UsItinRecognizer, UsBankRecognizer,
                           MedicalLicenseRecognizer, NhsRecognizer, UkNinoRecognizer, CryptoRecognizer, UrlRecognizer)
 
@@ -158,7 +162,7 @@ def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) ->
     names = names if names is not None else load_given_names(cfg.spacy_model)
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
-        PhoneRecognizer(context=list(PHONE_CONTEXT)),
+        PhoneRecognizer(context=list(PHONE_CONTEXT), supported_regions=PHONE_REGIONS),
         *phone_recognizers(),
         CardRecognizer(),
         AnyCaseIbanRecognizer(),

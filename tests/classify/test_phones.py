@@ -41,3 +41,16 @@ def test_bare_ten_digits_need_a_phone_word(detector: Detector) -> None:
 ])
 def test_not_phones(detector: Detector, text: str) -> None:
     assert not found(detector, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize("phone", [
+    "(416) 555-0199",  # Toronto
+    "+1 604 555 0142",  # Vancouver
+    "514-555-0173",  # Montreal
+    "+44 20 7946 0958",
+    "020 7946 0958",  # London, national format
+    "+49 30 901820",
+])
+def test_phones_of_every_region_without_a_canadian_pass(detector: Detector, phone: str) -> None:
+    """Canada shares the North American plan with the US: the US pass finds its numbers."""
+    assert found(detector, f"Call me on {phone} after six.", "PHONE_NUMBER") == [phone]
