@@ -107,12 +107,16 @@ class NerOnlyNlpEngine(SpacyNlpEngine):
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
-        lemmas = [t.lower_ for t in doc]
-        artifacts = NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc],
+        lemmas: list[str] = []
+        indices: list[int] = []
+        for t in doc:  # one pass: every token is a new Python object
+            lemmas.append(t.lower_)
+            indices.append(t.idx)
+        artifacts = NlpArtifacts(entities=entities, tokens=doc, tokens_indices=indices,
                                  lemmas=lemmas, nlp_engine=self, language=language, scores=scores)
         # Presidio drops stop words from the context keywords, and spaCy's English list holds
         # context words that matter here ("call", "name"): keep every word instead.
-        artifacts.keywords = [w for w in lemmas if any(ch.isalpha() for ch in w)]
+        artifacts.keywords = [w for w in lemmas if any(map(str.isalpha, w))]
         return artifacts
 
 
