@@ -4,7 +4,9 @@
   and then scans batches sent over a pipe; the event loop never runs detection.
 * Work is queued per request and handed out round-robin across requests, one batch at a time,
   so a request split into many batches (one huge prompt) cannot hold the queue: a small request
-  that arrives meanwhile waits for at most one batch per worker.
+  that arrives meanwhile waits for at most one batch per worker. When nothing else waits and
+  workers are idle, a request's batch of several texts is split among them (a new message and
+  the seam before it are read in parallel); under load its texts travel together.
 * A request that outlives its timeout is stopped: its queued batches are dropped and a worker
   still running one of them is killed and replaced (a detection cannot be interrupted any
   other way). A worker that dies is replaced too, after a back-off when it dies at start-up.
@@ -45,6 +47,7 @@ class _Worker:
     proc: asyncio.subprocess.Process
     ready: bool = False
     alive: bool = True
+    busy: bool = False  # a batch is out to it
 
     def kill(self) -> None:
         if self.alive:
@@ -112,12 +115,17 @@ class DetectorPool:
         if self._closed:
             raise WorkerFailed("the detector is stopped")
         loop = asyncio.get_running_loop()
-        mine = [_Batch(items, loop.create_future()) for items in batches]
+        pieces = self._spread(batches)
+        mine = [_Batch(items, loop.create_future()) for _, items in pieces]
         self._queues.setdefault(owner, deque()).extend(mine)
         self._work.set()
         try:
             async with asyncio.timeout(timeout):
-                return list(await asyncio.gather(*(b.future for b in mine)))
+                done = await asyncio.gather(*(b.future for b in mine))
+            out: list[list[Result]] = [[] for _ in batches]
+            for (index, _), results in zip(pieces, done, strict=True):
+                out[index].extend(results)
+            return out
         except TimeoutError:
             for b in mine:
                 if b.worker is not None:
@@ -128,6 +136,23 @@ class DetectorPool:
             for b in mine:
                 if not b.future.done():
                     b.future.cancel()
+
+    def _spread(self, batches: Sequence[Sequence[Item]]) -> list[tuple[int, list[Item]]]:
+        """``batches`` as pieces to send (each with the index of the batch it belongs to): while
+        no other request waits and more workers are idle than there are pieces, the piece with
+        the most texts is cut in two of about equal size."""
+        pieces = [(i, list(b)) for i, b in enumerate(batches)]
+        if any(self._queues.values()):
+            return pieces
+        idle = sum(1 for w in self._slots if w is not None and w.alive and w.ready and not w.busy)
+        while len(pieces) < idle:
+            j = max(range(len(pieces)), key=lambda k: len(pieces[k][1]))
+            index, items = pieces[j]
+            if len(items) < 2:
+                break
+            cut = balanced_cut([len(text) for _, text in items])
+            pieces[j:j + 1] = [(index, items[:cut]), (index, items[cut:])]
+        return pieces
 
     def _reap(self, batch: _Batch, worker: _Worker) -> None:
         """Stop a batch that outlived its request: a batch is one chunk and ends soon, unless the
@@ -226,6 +251,7 @@ class DetectorPool:
                 await self._work.wait()
                 continue
             batch.worker = worker
+            worker.busy = True
             try:
                 await _send(worker, list(batch.items))
                 reply = await _receive(worker)
@@ -237,6 +263,7 @@ class DetectorPool:
                 raise
             finally:
                 batch.worker = None
+                worker.busy = False
             if isinstance(reply, tuple):
                 _fail(batch, WorkerFailed(f"detection failed ({reply[1]})"))
             elif not batch.future.done():
@@ -253,6 +280,19 @@ class DetectorPool:
                         self._queues[owner] = queue  # back of the line
                     return batch
         return None
+
+
+def balanced_cut(sizes: Sequence[int]) -> int:
+    """Where to cut a list of at least two texts (by their sizes) into two parts of about equal
+    size, each non-empty: the index of the first text of the second part."""
+    total = sum(sizes)
+    best, best_gap, prefix = 1, total, 0
+    for i in range(1, len(sizes)):
+        prefix += sizes[i - 1]
+        gap = abs(total - 2 * prefix)
+        if gap < best_gap:
+            best, best_gap = i, gap
+    return best
 
 
 def _fail(batch: _Batch, exc: Exception) -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.classify.pool import DetectorPool, WorkerFailed
+from gateway.classify.pool import DetectorPool, WorkerFailed, balanced_cut
 from gateway.classify.service import ClassifyService
 from gateway.config import ClassifierConfig
 from gateway.outbound import outbound
@@ -89,3 +89,28 @@ async def test_service_with_process_workers_stops_cleanly() -> None:
     for pid in pids:  # no process left behind
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("sizes,cut", [([470, 128], 1), ([1, 1, 1, 1], 2), ([10, 1, 1, 1, 1], 1),
+                                       ([1, 1, 1, 10], 3), ([5, 5], 1)])
+def test_balanced_cut(sizes: list[int], cut: int) -> None:
+    assert balanced_cut(sizes) == cut
+
+
+async def test_a_quiet_pool_reads_one_requests_texts_in_parallel_in_order() -> None:
+    pool = DetectorPool(ClassifierConfig(workers=2), 2, grace=0.0)
+    await pool.start()
+    try:
+        items = [("scan", "mail jane@example.com"), ("ids", "nothing to see"), ("scan", "call +1 415 555 0100")]
+        # two idle workers and nothing queued: the batch goes out in two pieces
+        assert [len(p) for _, p in pool._spread([items])] == [1, 2]
+        assert [i for i, _ in pool._spread([items, items[:1]])] == [0, 1]  # as many pieces as workers
+        ((mail, nothing, phone),) = await pool.run("a", [items], timeout=60)
+        assert [s.type for s in mail.spans] == ["EMAIL_ADDRESS"]
+        assert not nothing.spans
+        assert [s.type for s in phone.spans] == ["PHONE_NUMBER"]
+        split = await pool.run("b", [items, items[::-1]], timeout=60)
+        assert [[r.spans for r in batch] for batch in split] == [
+            [mail.spans, (), phone.spans], [phone.spans, (), mail.spans]]
+    finally:
+        await pool.aclose()
