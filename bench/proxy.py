@@ -156,13 +156,27 @@ def wait_http(url: str, timeout: float = 120) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+# Every wrk thread has its own Lua state, and LuaJIT seeds math.random the same way in each: a
+# "unique" body carries the thread's number and the run's start time, so no two requests of a
+# run, or of two runs on the same gateway, are the same (the detector's cache never answers).
 LUA = """
 local counter = 0
+local threads = 0
+local run = 0
 local body_template = [[%s]]
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  run = os.time()
+end
 request = function()
   counter = counter + 1
   local body = body_template
-  if %s then body = string.gsub(body_template, "UNIQUE", tostring(counter) .. "-" .. tostring(math.random(1, 1e9))) end
+  if %s then
+    body = string.gsub(body_template, "UNIQUE", string.format("%%d-%%d-%%d", run, tid or 0, counter))
+  end
   return wrk.format("POST", "/v1/chat/completions", %s, body)
 end
 """
