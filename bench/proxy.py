@@ -7,6 +7,7 @@ concurrencies. Every run is bounded in time. See bench/README.md.
     python bench/proxy.py                       # all cases, concurrency 1 8 32 64, 10 s each
     python bench/proxy.py --cases cached --concurrency 1 32 --duration 5
     python bench/proxy.py --limits none local redis --concurrency 1 32 --duration 5 --rounds 3   # limits' cost
+    python bench/proxy.py --tree ../before --cases cached unique --concurrency 1 32   # another checkout's gateway
 """
 
 from __future__ import annotations
@@ -322,10 +323,14 @@ def soak(tmp: Path, gw_port: int, pid: int, seconds: int) -> None:
           f"{first:.0f}, peak {max(samples):.0f}, end {samples[-1]:.0f}: growth {100 * (samples[-1] / first - 1):.1f}%")
 
 
-def start_gateway(config: Path, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_gateway(config: Path, port: int, workers: int, env: dict[str, str],
+                  tree: Path = ROOT) -> subprocess.Popen[bytes]:
+    """``tree``: the checkout whose ``gateway`` package runs (its processes start in it and have
+    it first on their path), for before/after runs of one bench script."""
     return subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port),
                              "--workers", str(workers), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
@@ -453,6 +458,8 @@ def main() -> int:
     parser.add_argument("--semantic", action="store_true",
                         help="the policy reads categories and complexity: the semantic model scores every new message")
     parser.add_argument("--rounds", type=int, default=3, help="with --limits: load each gateway this many times")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="run the gateway of this checkout (e.g. a worktree of an older commit), same bench")
     args = parser.parse_args()
     for tool in ("wrk", "nginx", *(["redis-server"] if args.limits and "redis" in args.limits else [])):
         if shutil.which(tool) is None:
@@ -474,12 +481,12 @@ def main() -> int:
             return 0
         config = write_config(tmp, upstream, slow_port, semantic=args.semantic)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        gateway = start_gateway(config, gw_port, args.workers, env)
+        gateway = start_gateway(config, gw_port, args.workers, env, args.tree.resolve())
         try:
             wait_http(f"{upstream}/v1/chat/completions")
             wait_http(f"http://127.0.0.1:{gw_port}/readyz")
             print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.duration}s per run, "
-                  f"gateway workers {args.workers}")
+                  f"gateway workers {args.workers}, tree {args.tree.resolve()}")
             print(f"{'case':7} {'conc':>4} | {'direct p50':>10} {'p99':>7} {'rps':>8} | {'gateway p50':>11} "
                   f"{'p90':>7} {'p99':>7} {'rps':>8} {'err':>4} | {'added p50':>9} {'added p99':>9} | {'RSS MB':>6}")
             for case in args.cases:
