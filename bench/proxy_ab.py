@@ -1,0 +1,87 @@
+"""Before and after on a machine whose speed drifts: the gateways of several checkouts run at
+once, and wrk runs alternate between them and direct nginx, round after round, so a slower
+minute hits every tree alike. Prints the median per tree of the added p50 and the requests/s
+(and every run's requests/s), for the cases of ``bench/proxy.py``.
+
+    python bench/proxy_ab.py --trees ../before . --rounds 4 --duration 5
+    python bench/proxy_ab.py --trees ../before . --semantic
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import proxy
+
+CASES = (("cached", 1), ("cached", 32), ("unique", 1), ("unique", 32))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trees", nargs="+", type=Path, required=True, help="checkouts whose gateways to compare")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--semantic", action="store_true", help="the policy reads categories and complexity")
+    args = parser.parse_args()
+    trees = [t.resolve() for t in args.trees]
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        up = proxy.free_port()
+        upstream = f"http://127.0.0.1:{up}"
+        nginx = proxy.start_nginx(tmp, up)
+        gateways: list[tuple[Path, subprocess.Popen[bytes], int]] = []
+        try:
+            proxy.wait_http(f"{upstream}/v1/chat/completions")
+            for i, tree in enumerate(trees):
+                sub = tmp / str(i)
+                sub.mkdir()
+                config = proxy.write_config(sub, upstream, proxy.free_port(), semantic=args.semantic)
+                port = proxy.free_port()
+                gw = proxy.start_gateway(config, port, 1, {**os.environ, "PYTHONUNBUFFERED": "1"}, tree)
+                gateways.append((tree, gw, port))
+            for _, _, port in gateways:
+                proxy.wait_http(f"http://127.0.0.1:{port}/readyz")
+            print(f"# {args.rounds} rounds x {args.duration} s, medians; added p50 in ms"
+                  f"{'; policy reads categories and complexity' if args.semantic else ''}")
+            for case, conc in CASES:
+                script = proxy.lua_script(tmp, case)
+                for _, _, port in gateways:  # warm every gateway up
+                    proxy.run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, conc, 2)
+                direct: list[dict[str, float]] = []
+                through: dict[Path, list[dict[str, float]]] = {t: [] for t in trees}
+                for r in range(args.rounds):
+                    base = proxy.run_wrk(f"{upstream}/v1/chat/completions", script, conc, args.duration)
+                    direct.append(base)
+                    for tree, _, port in gateways if r % 2 == 0 else gateways[::-1]:
+                        run = proxy.run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, conc,
+                                            args.duration)
+                        run["added"] = run["p50"] - base["p50"]
+                        through[tree].append(run)
+                line = (f"{case:6} c{conc:<3} | direct p50 {statistics.median(x['p50'] for x in direct):.3f} "
+                        f"rps {statistics.median(x['rps'] for x in direct):.0f}")
+                for tree in trees:
+                    runs = through[tree]
+                    line += (f" | {tree.name}: added p50 {statistics.median(x['added'] for x in runs):.3f} "
+                             f"rps {statistics.median(x['rps'] for x in runs):.0f} "
+                             f"({' '.join(str(round(x['rps'])) for x in runs)})")
+                print(line, flush=True)
+            print("# RSS of each gateway with its detector processes (MB): "
+                  + ", ".join(f"{t.name} {proxy.tree_rss_mb(gw.pid):.0f}" for t, gw, _ in gateways))
+        finally:
+            for _, gw, _ in gateways:
+                proxy.stop_process(gw)
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
