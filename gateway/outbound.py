@@ -148,6 +148,11 @@ _COMMON_TOKENS = frozenset({"user", "assistant", "system", "developer", "tool", 
                             "high", "medium", "json_schema", "json_object", "object", "string", "base64"})
 
 
+def _data_url(value: str) -> re.Match[str] | None:
+    """The ``data:...;base64,`` prefix of a data URL (the cheap test first: most strings are not)."""
+    return _DATA_URL.match(value) if value.startswith("data:") else None
+
+
 def _structural(key: str | int, value: str) -> bool:
     if key not in ENUM_FIELDS:
         return False
@@ -189,7 +194,7 @@ class _Walker:
         self.content: set[str] = set()
 
     def value(self, value: Any, path: Path) -> None:
-        if type(value) is str or isinstance(value, str):
+        if isinstance(value, str):
             if value:
                 self.text(value, path)
         elif type(value) is dict or isinstance(value, Mapping):
@@ -201,7 +206,7 @@ class _Walker:
             self.leaves.append((path, str(value)))
 
     def text(self, value: str, path: Path) -> None:
-        m = _DATA_URL.match(value) if value.startswith("data:") else None
+        m = _data_url(value)
         if m is not None:
             self.payload(value[m.end():], m.group(1), path)
         else:
@@ -225,14 +230,14 @@ class _Walker:
             self.content.add("unreadable")  # its strings are read below all the same
         base64 = kind == "base64" and isinstance(obj.get("data"), str)
         for key, value in obj.items():
-            if type(key) is not str and not isinstance(key, str):
+            if not isinstance(key, str):
                 continue
             if key not in WIRE_KEYS:
                 self.leaves.append(((*path, key, KEY), key))
-            if type(value) is str or isinstance(value, str):
+            if isinstance(value, str):
                 if key == "model" and not path:
                     continue  # replaced by the upstream model name before anything leaves
-                if key in ENUM_FIELDS and _structural(key, value):
+                if _structural(key, value):
                     continue
                 if kind is not None and (kind, key) in OPAQUE_FIELDS:
                     continue
@@ -240,7 +245,7 @@ class _Walker:
                     media = obj.get("media_type")
                     self.payload(value, media if isinstance(media, str) else None, (*path, key))
                     continue
-                if key == "file_data" and not (value.startswith("data:") and _DATA_URL.match(value)):
+                if key == "file_data" and not _data_url(value):
                     self.payload(value, _file_media(obj), (*path, key))
                     continue
                 if key == "data" and path[-1:] == ("input_audio",):

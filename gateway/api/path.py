@@ -103,11 +103,11 @@ class RequestPath:
         policy would send it to. Exact where that backend can say (an embedded model's tokenizer,
         Anthropic's own count when its zone is allowed); estimated and marked otherwise."""
         ingress = COUNT_TOKENS
-        given = header_map(request.scope["headers"])
-        ex = start_exchange("messages", given)
-        headers = {"x-gateway-request-id": ex.request_id}
+        headers = header_map(request.scope["headers"])
+        ex = start_exchange("messages", headers)
+        reply = {"x-gateway-request-id": ex.request_id}
         try:
-            greq = await admit(self.gw, ex, ingress, request, given, limit=False)
+            greq = await admit(self.gw, ex, ingress, request, headers, limit=False)
             signals = await classify(self.gw, ex, ingress, greq)
             decision = await decide(self.gw, ex, ingress, greq, signals)
             enforce(decision)
@@ -115,14 +115,14 @@ class RequestPath:
             count, exact = await _count(self.gw, ingress, sent, decision, signals)
         except (GatewayError, BackendFailure) as exc:
             err = exc if isinstance(exc, GatewayError) else error_for_failure(exc)
-            return json_response(orjson.dumps(ingress.error_body(err)), err.status, headers)
+            return json_response(orjson.dumps(ingress.error_body(err)), err.status, reply)
         except Exception:
             log.exception("unhandled error on count_tokens %s", ex.request_id)
             return json_response(orjson.dumps(ingress.error_body(GatewayError("internal error in the gateway"))),
-                                 500, headers)
-        headers.update(decision.headers())
-        headers["x-gateway-token-count"] = "exact" if exact else "estimated"
-        return json_response(orjson.dumps({"input_tokens": count}), 200, headers)
+                                 500, reply)
+        reply.update(decision.headers())
+        reply["x-gateway-token-count"] = "exact" if exact else "estimated"
+        return json_response(orjson.dumps({"input_tokens": count}), 200, reply)
 
 
 async def _count(gw: Gateway, ingress: Ingress, greq: GatewayRequest, decision: Decision,
@@ -243,7 +243,7 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
             disabled.append(f"{name} ({backend.name}: {state.reason})")
             continue
         if previous is not None:
-            gw.metrics.fallbacks.labels(from_backend=previous, to_backend=backend.name).inc()
+            gw.metrics.child(gw.metrics.fallbacks, previous, backend.name).inc()
         previous = backend.name
         ex.served_model, ex.backend, ex.zone = name, backend.name, backend.zone
         t = time.perf_counter()
@@ -255,7 +255,7 @@ async def dispatch(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
             result = await backend.send(forward.call)
             return forward, await forward.answer(result, backend=backend.name, first_byte=first_byte)
         except BackendFailure as failure:
-            gw.metrics.backend_errors.labels(backend=backend.name, kind=failure.kind).inc()
+            gw.metrics.child(gw.metrics.backend_errors, backend.name, failure.kind).inc()
             last = failure
             if not failure.retryable:
                 raise

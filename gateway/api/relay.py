@@ -113,7 +113,7 @@ async def relay(gw: Gateway, ex: Exchange, ingress: Ingress, stream: UpstreamStr
             now = time.perf_counter()
             ex.upstream_seconds += now - wait_started
             if first and ex.backend:
-                gw.metrics.ttft.labels(backend=ex.backend).observe(now - ex.started)
+                gw.metrics.child(gw.metrics.ttft, ex.backend).observe(now - ex.started)
                 first = False
             out = reader.feed(chunk)
             if out:
@@ -125,11 +125,11 @@ async def relay(gw: Gateway, ex: Exchange, ingress: Ingress, stream: UpstreamStr
             yield rest
         if not reader.done:
             status = 502
-            gw.metrics.backend_errors.labels(backend=ex.backend or "", kind="truncated").inc()
+            gw.metrics.child(gw.metrics.backend_errors, ex.backend or "", "truncated").inc()
             yield _error(ingress, reader, "the upstream stream ended before it was complete", "upstream_error")
     except StreamBroken as broken:
         status = 504 if broken.kind == "timeout" else 502
-        gw.metrics.backend_errors.labels(backend=ex.backend or "", kind=broken.kind).inc()
+        gw.metrics.child(gw.metrics.backend_errors, ex.backend or "", broken.kind).inc()
         yield _error(ingress, reader, broken.message, "upstream_timeout" if broken.kind == "timeout"
                      else "upstream_error")
     except (asyncio.CancelledError, GeneratorExit):

@@ -15,8 +15,9 @@ from prometheus_client.multiprocess import mark_process_dead
 
 from gateway.observability.registry import render_metrics
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 M = TypeVar("M", bound=MetricWrapperBase)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 OVERHEAD_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
 
 
@@ -101,7 +102,7 @@ class Metrics:
 
     # gateway.limits.LimitEvents
     def limited(self, key: str, kind: str) -> None:
-        self.rate_limited.labels(key=key, kind=kind).inc()
+        self.child(self.rate_limited, key, kind).inc()
 
     def spend(self, team: str, usd: float) -> None:
         self.child(self.spend_usd, team).set(usd)  # reported on every request
