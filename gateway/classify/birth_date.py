@@ -17,6 +17,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.classify.gates import Gate
 from gateway.classify.results import make_result
 
 ENTITY = "DATE_OF_BIRTH"
@@ -54,6 +55,11 @@ _BEFORE = re.compile(r"(?i:" + _CUE_BEFORE + r")" + _BETWEEN + _DATE)
 _BORN = re.compile(r"(?i:\b(?:born|родил(?:ся|ась|ись)|рожд[её]н[аы]?))" + _BORN_GAP + _DATE)
 _AFTER = re.compile(_DATE + r"\s*(?:\(\s*(?i:DOB|D\.O\.B\.?|born)\s*\)|(?i:г\.\s?р\.|года\s+рождения))")
 _YEAR_IN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# Every match has a digit (each date form has a day or a year) and a birth word: the cues of
+# _BEFORE, _BORN and _AFTER, each as a literal every form of it contains.
+_DIGIT = Gate(r"\d")
+_CUE = Gate(r"(?i)d\.?\s?o\.?\s?b", r"(?i)b(?:irth|orn)", r"(?i)ро(?:жд|дил)", r"(?i)д(?:\.\s?р\.|/р)",
+            r"(?i)г\.\s?р\.")
 
 
 def _score(date: str) -> float:
@@ -72,6 +78,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         seen: set[tuple[int, int]] = set()
         out: list[RecognizerResult] = []
+        if not (_DIGIT.open(text) and _CUE.open(text)):
+            return out
         for pattern in (_BEFORE, _BORN, _AFTER):
             for m in pattern.finditer(text):
                 where = (m.start("date"), m.end("date"))

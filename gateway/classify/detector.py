@@ -28,6 +28,11 @@ _PERSONAL = frozenset(PERSONAL_TYPES)
 # Identifiers validated by a check digit win ties against generic shapes (cards, phones).
 _CHECKED = frozenset({"RU_SNILS", "RU_INN", "RU_OGRN", "RU_OMS", "RU_BANK_ACCOUNT"})
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+# Not read in a seam (``identifiers_only``): names need NER; and a seam joins two strings without a
+# separator, so a system prompt's last word and the user's first read as a domain name
+# ("assistant." + "Can you" -> "assistant.Ca", Canada's domain): a URL would be found across
+# nearly every seam after a sentence.
+_NOT_IN_SEAMS = _NER_TYPES | {"URL"}
 MAX_DEPTH = 2  # decoded text inside decoded text, at most
 _WARM_TEXT = (
     "Hello, my name is John Smith, I live at 24 Clarke Avenue and my e-mail is john@example.com. "
@@ -88,7 +93,7 @@ class Detector:
         The text is normalised first (see :mod:`gateway.classify.normalize`); runs that decode to
         text (percent-encoding, HTML entities, base64) are read decoded too, up to ``MAX_DEPTH``
         levels, and a finding there is reported on the run it came from. ``identifiers_only``
-        skips names (no NER): for the short seams between two strings of a request."""
+        skips names (no NER) and URLs: for the short seams between two strings of a request."""
         norm = normalize(text)
         found = self._scan_plain(norm.text, identifiers_only)
         spans = [Span(s.type, s.score, *norm.to_original(s.start, s.end)) for s in found.spans]
@@ -168,7 +173,7 @@ class Detector:
                           if all(e.end <= o.start or e.start >= o.end for o in spacy_ents[:i])])
         wanted = self._wanted(chunk, bool(spacy_ents))
         if identifiers_only:
-            wanted = [w for w in wanted if w not in _NER_TYPES]
+            wanted = [w for w in wanted if w not in _NOT_IN_SEAMS]
         results = self._engine.analyzer.analyze(
             chunk, "en", entities=wanted, nlp_artifacts=self._engine.nlp.artifacts(doc),
             regex_flags=re.MULTILINE,

@@ -53,6 +53,7 @@ from gateway.classify.address import address_recognizers
 from gateway.classify.birth_date import DateOfBirthRecognizer
 from gateway.classify.cards import CardRecognizer
 from gateway.classify.custom import custom_recognizers
+from gateway.classify.gates import gated
 from gateway.classify.medical import MedicalRecordRecognizer
 from gateway.classify.names import GivenNames, load_given_names
 from gateway.classify.person_filter import FilteredNameRecognizer, NerPersonRecognizer
@@ -170,11 +171,11 @@ def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) ->
         *phone_recognizers(),
         CardRecognizer(),
         AnyCaseIbanRecognizer(),
-        IpRecognizer(),
+        IpRecognizer(patterns=gated(IpRecognizer.PATTERNS)),
         UsSsnRecognizer(),
         MedicalRecordRecognizer(),
         DateOfBirthRecognizer(),
-        *(cls() for cls in IDENTIFIER_RECOGNIZERS),
+        *(cls(patterns=gated(cls.PATTERNS)) for cls in IDENTIFIER_RECOGNIZERS),
         NerPersonRecognizer(names, list(NER_ENTITIES)),
         FilteredNameRecognizer(names),
         SecretRecognizer(),

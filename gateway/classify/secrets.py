@@ -16,6 +16,8 @@ from collections import Counter
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.classify.gates import Gate
+
 ENTITY = "SECRET"
 
 _VENDOR = (
@@ -58,6 +60,10 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:\$|%|\{|<|\*|x{3,}|\.{3})|your|example|placeholder|changeme|redacted|secret_here|"
     r"dummy|sample|here$|^(?:password|secret|token|none|null|true|false|undefined|required|string)$"
 )
+# An assignment has ":" or "=", or a "-" after a space (a command-line flag); a connection
+# string has "://".
+_ASSIGN_GATE = Gate(r"[:=]", r"\s-")
+_CONN_GATE = Gate(r"://")
 _CODE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$|^[a-z_]+$|^[A-Z][A-Z_]+$")
 
 
@@ -97,12 +103,14 @@ class SecretRecognizer(PatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, re.MULTILINE)
-        for m in _ASSIGN.finditer(text):
-            if looks_secret(m.group("value"), bool(m.group("q"))):
-                results.append(self._result(m.start("value"), m.end("value"), 0.8, "assignment"))
-        for m in _CONN.finditer(text):
-            if not _PLACEHOLDER.search(m.group("value")):
-                results.append(self._result(m.start("user"), m.end("value"), 0.9, "connection string"))
+        if _ASSIGN_GATE.open(text):
+            for m in _ASSIGN.finditer(text):
+                if looks_secret(m.group("value"), bool(m.group("q"))):
+                    results.append(self._result(m.start("value"), m.end("value"), 0.8, "assignment"))
+        if _CONN_GATE.open(text):
+            for m in _CONN.finditer(text):
+                if not _PLACEHOLDER.search(m.group("value")):
+                    results.append(self._result(m.start("user"), m.end("value"), 0.9, "connection string"))
         for m in _BEARER.finditer(text):
             results.append(self._result(m.start("value"), m.end("value"), 0.9, "bearer"))
         return results

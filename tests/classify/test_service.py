@@ -55,6 +55,16 @@ async def test_a_value_split_across_messages_is_found(service: ClassifyService) 
     assert not (await service.classify(chat("please write to the", "team today"))).entities
 
 
+@pytest.mark.parametrize("first, second", [
+    ("You are a helpful assistant.", "Can you help me with my code?"),  # "assistant.Ca"
+    ("Answer in English.", "In which year did it happen?"),  # "English.In"
+    ("Be concise.", "Please summarise this"),  # "concise.Pl"
+])
+async def test_a_sentence_end_and_the_next_message_are_no_domain(service: ClassifyService, first: str,
+                                                                  second: str) -> None:
+    assert not (await service.classify(chat(first, second))).entities
+
+
 async def test_fields_beyond_content_are_read(service: ClassifyService) -> None:
     signals = await service.classify(chat("hi", user="jane@example.com"))
     assert "EMAIL_ADDRESS" in signals.counts(0.5)

@@ -1,0 +1,116 @@
+"""The gates in front of slow patterns never hide a match (gateway.classify.gates)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from presidio_analyzer import Pattern
+
+from gateway.classify import birth_date, medical, secrets
+from gateway.classify.engine import build_recognizers
+from gateway.classify.gates import GATES, GatedPattern, fingerprint, gated
+from gateway.config import ClassifierConfig
+
+FLAGS = (re.MULTILINE, regex.IGNORECASE | regex.MULTILINE | regex.DOTALL)  # the detector's; Presidio's default
+
+
+def gated_patterns() -> list[GatedPattern]:
+    found = [p for r in build_recognizers(ClassifierConfig()) for p in getattr(r, "patterns", [])
+             if isinstance(p, GatedPattern)]
+    return found
+
+
+def test_every_gate_guards_a_loaded_pattern() -> None:
+    names = {p.name for p in gated_patterns()}
+    assert names == set(GATES)  # a gate written for a pattern that changed would silently go unused
+
+
+def test_a_changed_pattern_runs_ungated() -> None:
+    changed = Pattern("IPv6", r"[0-9a-f]{4}", 0.5)  # same name, other text: the gate may not hold
+    (copy,) = gated([changed])
+    assert not isinstance(copy, GatedPattern) and copy is not changed
+    assert fingerprint(changed.regex) != GATES["IPv6"][1]
+
+
+@pytest.mark.parametrize("pattern", gated_patterns(), ids=lambda p: p.name)
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_match_contains_its_gate(pattern: GatedPattern, data: st.DataObject) -> None:
+    """Strings generated to match the pattern, inside random text: the gate finds something in
+    every one, under both flag sets."""
+    match = data.draw(st.from_regex(pattern.regex.replace("(?i)", ""), fullmatch=True), label="match")
+    around = st.text(st.sampled_from("aZ09 .:-]\n"), max_size=4)
+    text = data.draw(around) + match + data.draw(around)
+    for flags in FLAGS:
+        inner = regex.compile(pattern.regex, flags=flags)
+        if inner.search(text) is not None:
+            assert regex.compile(GATES[pattern.name][0], flags=inner.flags).search(text) is not None
+
+
+def _public_texts() -> list[str]:
+    root = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "pii"
+    if not root.is_dir():
+        pytest.skip("../shared/benchmarks is not beside the checkout")
+    rows = json.loads((root / "presidio_synth_dataset_v2.json").read_text())
+    texts = [r["full_text"] for r in rows]
+    texts += [json.loads(line)["text"] for line in (root / "ru_synth.jsonl").read_text().splitlines() if line]
+    return texts
+
+
+@pytest.mark.parametrize("flags", FLAGS)
+def test_gated_and_plain_patterns_find_the_same_on_the_public_sets(flags: int) -> None:
+    texts = _public_texts()
+    for p in gated_patterns():
+        plain = regex.compile(p.regex, flags=flags)
+        p.compiled_regex, p.compiled_with_flags = plain, flags  # as Presidio compiles it
+        guarded = p.compiled_regex
+        assert guarded is not None
+        for text in texts:
+            assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in plain.finditer(text)], p.name
+
+
+def _birth(t: str) -> bool:
+    return birth_date._DIGIT.open(t) and birth_date._CUE.open(t)
+
+
+OWN = [
+    ("date of birth, label before", birth_date._BEFORE, _birth),
+    ("date of birth, born", birth_date._BORN, _birth),
+    ("date of birth, mark after", birth_date._AFTER, _birth),
+    ("medical record", medical._PATTERN, lambda t: medical._DIGIT.open(t) and medical._LABEL.open(t)),
+    ("secret assignment", secrets._ASSIGN, secrets._ASSIGN_GATE.open),
+    ("connection string", secrets._CONN, secrets._CONN_GATE.open),
+]
+
+
+@pytest.mark.parametrize("name, pattern, gate_open", OWN, ids=[o[0] for o in OWN])
+@given(data=st.data())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_our_gates_open_for_every_match(name: str, pattern: re.Pattern[str], gate_open: Callable[[str], bool],
+                                        data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(pattern))  # a match somewhere in random text, any letter case
+    assert pattern.search(text) is not None
+    assert gate_open(text)
+
+
+@pytest.mark.parametrize("text", [
+    "DOB: 03/14/1985", "d.o.b. 1985-03-14", "Date of birth 14 March 1985", "born in Ohio on March 14, 1985",
+    "дата рождения 14.03.1985", "д.р. 14.03.1985", "родился 14 марта 1985 г.", "14.03.1985 г.р.",
+    "MRN 00123456", "medical record no. 4567890", "patient ID 7788123", "мед. карта № 556677",
+    "PASSWORD=hunter2x!", "run app --password s3cr3t!x", "postgres://app:Sup3rS3cret@db.internal:5432/x",
+])
+def test_gates_open_for_the_documented_forms(text: str) -> None:
+    assert any(gate_open(text) and pattern.search(text) for _, pattern, gate_open in OWN)
+
+
+def test_gates_stay_shut_on_ordinary_prose() -> None:
+    prose = ("Request 12-968317-12. I have a Python service that reads messages from a queue and writes "
+             "them to a database; the memory grows slowly until the container is killed.")
+    assert not any(gate_open(prose) for _, _, gate_open in OWN[:4])
