@@ -109,12 +109,19 @@ class NerOnlyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
         lemmas: list[str] = []
+        texts: list[str] = []
         indices: list[int] = []
         for t in doc:  # one pass: every token is a new Python object
             lemmas.append(t.lower_)
+            texts.append(t.text)
             indices.append(t.idx)
-        artifacts = NlpArtifacts(entities=entities, tokens=doc, tokens_indices=indices,
-                                 lemmas=lemmas, nlp_engine=self, language=language, scores=scores)
+        # Presidio reads ``tokens`` only in its context enhancer, for each token's length, and
+        # walking a Doc makes every token a Python object again: the token texts serve. No engine
+        # at construction: Presidio would compute keywords (a stop-word look-up per token) only
+        # for them to be replaced below.
+        artifacts = NlpArtifacts(entities=entities, tokens=texts, tokens_indices=indices,  # type: ignore[arg-type]
+                                 lemmas=lemmas, nlp_engine=None, language=language, scores=scores)
+        artifacts.nlp_engine = self
         # Presidio drops stop words from the context keywords, and spaCy's English list holds
         # context words that matter here ("call", "name"): keep every word instead.
         artifacts.keywords = [w for w in lemmas if any(map(str.isalpha, w))]
