@@ -61,6 +61,28 @@ GATES: Mapping[str, tuple[str, str]] = {
 }
 
 
+class _SharedGate:
+    """One compiled gate, shared by the patterns that have it (the four URL patterns): the
+    answer for the text last asked about is kept, so a text is searched once per gate."""
+
+    __slots__ = ("_last", "_regex")
+
+    def __init__(self, gate: str, flags: int) -> None:
+        self._regex = regex.compile(gate, flags=flags)
+        self._last: tuple[str, bool] = ("", False)  # one tuple, replaced whole: safe across threads
+
+    def open(self, text: str) -> bool:
+        last = self._last
+        if last[0] is text:
+            return last[1]
+        found = self._regex.search(text) is not None
+        self._last = (text, found)
+        return found
+
+
+_shared: dict[tuple[str, int], _SharedGate] = {}
+
+
 class _GatedRegex:
     """A compiled pattern that first looks for its gate (compiled with the pattern's flags)."""
 
@@ -68,14 +90,15 @@ class _GatedRegex:
 
     def __init__(self, gate: str, inner: Any) -> None:
         self._inner = inner
-        self._gate = regex.compile(gate, flags=inner.flags)
+        flags = int(inner.flags)
+        self._gate = _shared.get((gate, flags)) or _shared.setdefault((gate, flags), _SharedGate(gate, flags))
 
     @property
     def flags(self) -> int:
         return int(self._inner.flags)
 
     def finditer(self, text: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        if self._gate.search(text) is None:
+        if not self._gate.open(text):
             return iter(())
         return self._inner.finditer(text, *args, **kwargs)  # type: ignore[no-any-return]
 
