@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from gateway.limits import Verdict
 from gateway.outbound import Outbound
 from gateway.policy import Decision
 from gateway.redact import Redaction
-from gateway.signals import Signals
+from gateway.signals import Semantic, Signals
 from gateway.types import Endpoint, Zone
 
 
@@ -26,6 +27,7 @@ class Exchange:
     requested_model: str | None = None
     signals: Signals | None = None
     outbound: Outbound | None = None  # what the request would send upstream (never logged)
+    semantic_ahead: asyncio.Task[Semantic] | None = None  # scored alongside the detection (a quiet pool)
     decision: Decision | None = None
     served_model: str | None = None  # the public name of the model that served
     backend: str | None = None

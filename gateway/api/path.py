@@ -168,6 +168,8 @@ async def classify(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReq
     """What the detector finds in everything the request would send upstream."""
     t = time.perf_counter()
     ex.outbound = ingress.outbound(greq.body, greq.headers)
+    if gw.policies.current.semantic:
+        ex.semantic_ahead = gw.classifier.semantic_ahead(ex.outbound)
     ex.signals = await gw.classifier.classify(ex.outbound)
     ex.classify_seconds = time.perf_counter() - t
     return ex.signals
@@ -181,7 +183,9 @@ async def decide(gw: Gateway, ex: Exchange, ingress: Ingress, greq: GatewayReque
     policy = gw.policies.current
     if ex.outbound is not None and needs_semantics(policy, signals, greq):
         t = time.perf_counter()
-        semantic = await escalate(gw, await gw.classifier.semantic(ex.outbound), ex.outbound)
+        ahead = ex.semantic_ahead
+        scored = await ahead if ahead is not None else await gw.classifier.semantic(ex.outbound)
+        semantic = await escalate(gw, scored, ex.outbound)
         ex.classify_seconds += time.perf_counter() - t
         signals = dataclasses.replace(signals, semantic=semantic)
         ex.signals = signals

@@ -23,6 +23,10 @@ class LruCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is held (not counted as a hit or a miss, not moved)."""
+        return key in self._data
+
     def get(self, key: bytes) -> V | None:
         value = self._data.get(key)
         if value is None:

@@ -137,14 +137,18 @@ class DetectorPool:
                 if not b.future.done():
                     b.future.cancel()
 
+    def idle_workers(self) -> int:
+        """Workers that would start a batch at once: 0 while any batch waits."""
+        if any(self._queues.values()):
+            return 0
+        return sum(1 for w in self._slots if w is not None and w.alive and w.ready and not w.busy)
+
     def _spread(self, batches: Sequence[Sequence[Item]]) -> list[tuple[int, list[Item]]]:
         """``batches`` as pieces to send (each with the index of the batch it belongs to): while
         no other request waits and more workers are idle than there are pieces, the piece with
         the most texts is cut in two of about equal size."""
         pieces = [(i, list(b)) for i, b in enumerate(batches)]
-        if any(self._queues.values()):
-            return pieces
-        idle = sum(1 for w in self._slots if w is not None and w.alive and w.ready and not w.busy)
+        idle = self.idle_workers()
         while len(pieces) < idle:
             j = max(range(len(pieces)), key=lambda k: len(pieces[k][1]))
             index, items = pieces[j]

@@ -57,6 +57,7 @@ class ClassifyService:
         self._thread: ThreadPoolExecutor | None = None
         self._local: Detector | None = None
         self._owners = itertools.count()
+        self._ahead: set[asyncio.Task[Semantic]] = set()
 
     @property
     def ready(self) -> bool:
@@ -82,6 +83,8 @@ class ClassifyService:
             self._local = await loop.run_in_executor(self._thread, build_detector, self._cfg)
 
     async def aclose(self) -> None:
+        for task in list(self._ahead):
+            task.cancel()
         if self._pool is not None:
             await self._pool.aclose()
             self._pool = None
@@ -138,11 +141,26 @@ class ClassifyService:
         return Signals(tuple(entities), classify_failed=unread, prompt_tokens=tokens,
                        languages=frozenset(languages), content=frozenset(content))
 
+    def semantic_ahead(self, outbound: Outbound) -> asyncio.Task[Semantic] | None:
+        """Start scoring ``outbound``'s semantic signals now, alongside its detection, when the
+        pool has a worker to spare for it (no batch waits, two or more workers idle) and some
+        message is not scored yet: on a quiet gateway the request then waits for the longer of
+        the two, not for one after the other. None otherwise: :meth:`semantic` runs after the
+        detection, and only when the policy needs it, so under load nothing is scored in vain."""
+        if not self._cfg.semantic or self._pool is None or self._pool.idle_workers() < 2:
+            return None
+        if all(text_key(p.text) + _SEMANTIC_KEY in self._semantic_cache for p in _semantic_parts(outbound)):
+            return None
+        task = asyncio.get_running_loop().create_task(self.semantic(outbound))
+        self._ahead.add(task)  # kept until done: its score lands in the cache even if unused
+        task.add_done_callback(self._ahead.discard)
+        return task
+
     async def semantic(self, outbound: Outbound) -> Semantic:
         """Confidential categories (the highest score of each over the conversation's messages)
         and complexity (of the latest user message), each text scored once and cached. A failure
         or a timeout is :data:`~gateway.signals.FAILED`: the policy fails closed."""
-        parts = [p for p in outbound.parts if p.junction < 0 and (p.message >= 0 or p.message == SYSTEM_INDEX)]
+        parts = _semantic_parts(outbound)
         if not parts:
             return Semantic({c: 0.0 for c in CATEGORIES}, 0.0)
         results: dict[bytes, SemanticResult] = {}
@@ -192,6 +210,11 @@ class ClassifyService:
         chunks = [c for key, (mode, text) in todo.items() for c in _chunks(key, mode, text)]
         done = await self._run([[c.item for c in batch] for batch in _batches(chunks)])
         return _merge(chunks, [r for r in done if isinstance(r, TextResult)])
+
+
+def _semantic_parts(outbound: Outbound) -> list[TextPart]:
+    """The texts the semantic signals read: the system prompt and the messages, not seams."""
+    return [p for p in outbound.parts if p.junction < 0 and (p.message >= 0 or p.message == SYSTEM_INDEX)]
 
 
 def _key(part: TextPart) -> bytes:

@@ -114,3 +114,25 @@ async def test_a_quiet_pool_reads_one_requests_texts_in_parallel_in_order() -> N
             [mail.spans, (), phone.spans], [phone.spans, (), mail.spans]]
     finally:
         await pool.aclose()
+
+
+async def test_a_quiet_pool_scores_semantics_alongside_the_detection() -> None:
+    svc = ClassifyService(ClassifierConfig(workers=2, semantic=True))
+    await svc.start()
+    try:
+        request = outbound("chat", {"messages": [
+            {"role": "user", "content": "Our Q3 revenue fell 18% before the announcement; draft the board note."}]})
+        ahead = svc.semantic_ahead(request)  # two idle workers, nothing queued, nothing scored yet
+        assert ahead is not None
+        signals = await svc.classify(request)
+        early = await ahead
+        assert not signals.classify_failed and early == await svc.semantic(request)  # the same score
+        assert svc.semantic_ahead(request) is None  # scored and cached: nothing to start
+        other = outbound("chat", {"messages": [{"role": "user", "content": "Write a haiku about autumn rain."}]})
+        busy = [asyncio.ensure_future(svc.classify(outbound("chat", {"messages": [
+            {"role": "user", "content": f"call me at +7 912 345-67-{i:02d} " * 40}]}))) for i in range(6)]
+        await wait_for(lambda: svc._pool is not None and svc._pool.idle_workers() < 2, 10)
+        assert svc.semantic_ahead(other) is None  # a busy pool: scored later, only if the policy needs it
+        await asyncio.gather(*busy)
+    finally:
+        await svc.aclose()

@@ -55,6 +55,9 @@ class SessionClassifier:
     async def semantic(self, outbound: Outbound) -> Semantic:
         return await self.service.semantic(outbound)
 
+    def semantic_ahead(self, outbound: Outbound) -> asyncio.Task[Semantic] | None:
+        return self.service.semantic_ahead(outbound)
+
     async def aclose(self) -> None:
         return None
 

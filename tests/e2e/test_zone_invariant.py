@@ -8,6 +8,7 @@ evidence, not what the gateway says it did.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import tempfile
 from collections.abc import Iterator
@@ -48,6 +49,9 @@ class FixedSignals:
 
     async def semantic(self, outbound: Outbound) -> Semantic:
         return self.signals.semantic
+
+    def semantic_ahead(self, outbound: Outbound) -> asyncio.Task[Semantic] | None:
+        return None
 
     async def classify(self, outbound: Outbound) -> Signals:
         return self.signals
