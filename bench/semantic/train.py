@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.semantic import make_train, sets  # noqa: E402
 from gateway.classify.semantic.encoders import NavecEncoder, WordLlamaEncoder  # noqa: E402
 from gateway.classify.semantic.features import FeatureBuilder, Limits  # noqa: E402
+from gateway.classify.semantic.lexical import N_SHAPE  # noqa: E402
 from gateway.classify.semantic.model import Ensemble, Head  # noqa: E402
 from gateway.classify.semantic.scorer import CATEGORIES, WEIGHTS_FILE  # noqa: E402
 
@@ -221,6 +222,8 @@ def main() -> None:
     ap.add_argument("--no-lexical", action="store_true", help="candidate: word vectors and cues, no hashed words")
     ap.add_argument("--cx-vectors", action="store_true", help="let the complexity head read word vectors too")
     ap.add_argument("--lexical-only", action="store_true", help="candidate: hashed words and cues, no word vectors")
+    ap.add_argument("--no-checkers", action="store_true",
+                    help="candidate: the category head alone, without the cue and word checkers")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -239,9 +242,12 @@ def main() -> None:
 
     vec = WordLlamaEncoder.dim + NavecEncoder.dim
     mask_cat = mask_cx = None
-    if args.lexical_only:  # keep only the cue and shape columns of the dense input
-        mask_cat = np.zeros(cat_s.dense.shape[1], np.float32)
-        mask_cat[vec: vec + (cat_s.dense.shape[1] - 2 * vec)] = 1.0
+    # the cue and shape columns of the dense input: the window's and the text opening's
+    mask_cues = np.zeros(cat_s.dense.shape[1], np.float32)
+    mask_cues[vec: vec + N_SHAPE] = 1.0
+    mask_cues[-N_SHAPE:] = 1.0
+    if args.lexical_only:
+        mask_cat = mask_cues
     if args.lexical_only or not args.cx_vectors:
         # complexity from hashed words, cues and shape: with word vectors it fit the training
         # phrasings and did worse on the held-out rows (bench/README.md)
@@ -256,12 +262,29 @@ def main() -> None:
         train_head(cx_s, 32, limits.bins, args.epochs, args.seed + 1 + 100 * i, l2=args.l2, lr=args.lr,
                    dense_mask=mask_cx, dropout=args.dropout, lex_dropout=args.lex_dropout)
         for i in range(args.ensemble)))
+    checkers: dict[str, Ensemble] = {}
+    if not (args.no_checkers or args.lexical_only or args.no_lexical):
+        # P(confidential) from the cues alone and from the cues and hashed words (no word vectors),
+        # averaged with the category head's by the scorer. Trained on all outputs like the category
+        # head (the categories as side tasks); only the "confidential at all" output is kept.
+        k = len(CATEGORIES)
+        for name, lexical in (("cues", False), ("words", True)):
+            heads = []
+            for i in range(args.ensemble):
+                h = train_head(cat_s, args.hidden, limits.bins, args.epochs, args.seed + 100 * i, l2=args.l2,
+                               lr=args.lr, dense_mask=mask_cues, lexical=lexical, dropout=args.dropout,
+                               lex_dropout=args.lex_dropout)
+                w_lex = h.w_lex if lexical else h.w_lex[limits.bins:] * 0.0  # the padding row alone
+                heads.append(Head(h.mu, h.sd, h.w_dense, w_lex, h.b1, h.w_out[:, k:], h.b2[k:]))
+            checkers[name] = Ensemble(tuple(heads))
     meta = {"version": "1", "seed": str(args.seed), "epochs": str(args.epochs),
             "candidate": ("lexical" if args.lexical_only else "wordllama+navec" if args.no_lexical
-                          else "wordllama+navec+lexical") + (f" x{args.ensemble}" if args.ensemble > 1 else ""),
+                          else "wordllama+navec+lexical") + (f" x{args.ensemble}" if args.ensemble > 1 else "")
+            + (" +checkers" if checkers else ""),
             "train_texts": str(len(conf_rows)), "limits": repr(limits)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     arrays = {**cat.arrays("cat"), **cx.arrays("cx"),
+              **{k: v for n, e in checkers.items() for k, v in e.arrays(n).items()},
               "meta.keys": np.asarray(list(meta)), "meta.values": np.asarray(list(meta.values()))}
     with args.out.open("wb") as f:
         np.savez_compressed(f, **arrays)  # type: ignore[arg-type]

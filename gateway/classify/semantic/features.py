@@ -17,7 +17,7 @@ from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlama
 from gateway.classify.semantic.lexical import N_SHAPE, lex_units, shape_rows, text_shape, window_ids
 from gateway.classify.semantic.windows import windows
 
-CAT_DENSE = 2 * (WordLlamaEncoder.dim + NavecEncoder.dim) + N_SHAPE
+CAT_DENSE = 2 * (WordLlamaEncoder.dim + NavecEncoder.dim) + 2 * N_SHAPE
 CX_DENSE = 3 * (WordLlamaEncoder.dim + NavecEncoder.dim) + N_SHAPE
 
 
@@ -62,7 +62,9 @@ class FeatureBuilder:
         # every window also sees its text's opening (what kind of prompt it sits in: a story to
         # continue, reviews to rate, notes to summarise)
         ctx_span = np.asarray([[0, min(len(text), self.limits.whole_max_chars)]], dtype=np.int64)
-        ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span)])
+        # and the cue counts of that opening: how the whole prompt frames its matter (a story, a role
+        # to play, an exercise, or the writer's own people, dates and pasted material)
+        ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span), shape_rows(ts, ctx_span)])
         cat = Inputs(
             np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(ts, spans),
                        np.repeat(ctx, len(spans), axis=0)]),

@@ -27,13 +27,14 @@ def _stem(w: str) -> str:
     return w[:7]
 
 
-def _cue_table() -> dict[str, int]:
-    """Stem (or stem bigram) -> cue index, for the word cues of ``_WORD_CUES``."""
-    table: dict[str, int] = {}
+def _cue_table() -> dict[str, tuple[int, ...]]:
+    """Stem (or stem bigram) -> the indexes of the word cues of ``_WORD_CUES`` it belongs to."""
+    table: dict[str, tuple[int, ...]] = {}
     for i, words in enumerate(_WORD_CUES):
         for phrase in words.split("|"):
             key = " ".join(_stem(w) for w in phrase.split())
-            table.setdefault(key, i)
+            if i not in table.get(key, ()):
+                table[key] = (*table.get(key, ()), i)
     return table
 
 
@@ -75,8 +76,21 @@ _WORD_CUES = [
     "convert|capital|define|meaning|shorten|summarize|joke|hi|hello|thanks|"
     "переведи|орфографию|исправь|синоним|синонимы|кто|когда|где|сколько|столица|значит|сократи|перескажи|"
     "анекдот|привет|спасибо",
+    # framing that makes the matter not the writer's own: hypothetical, fiction, role play, exercises
+    "imagine|suppose|pretend|hypothetical|hypothetically|fictional|fiction|story|stories|novel|character|"
+    "characters|role|roleplay|act as|scenario|puzzle|riddle|assume|let's say|once upon|protagonist|plot|poem|"
+    "game|quiz|exercise|homework|students|you are|you're a|yourself|your task|reviews|review|rate|"
+    "представь|представьте|вообрази|вообразите|допустим|предположим|гипотетически|вымышленный|вымышленная|"
+    "вымышленной|рассказ|рассказа|роман|персонаж|персонажа|роль|роли|сыграй|сценарий|загадка|задача|задачу|"
+    "задачи|сюжет|стихотворение|игра|игры|упражнение|домашнее|студенты|школьники|ты врач|отзывы|отзыв|оцени",
+    # a real, current situation: time deixis, pasted material, people of the writer's organisation
+    "today|tomorrow|yesterday|tonight|asap|right now|next week|last week|this week|this quarter|deadline|"
+    "attached|below|pasted|forwarded|fyi|boss|manager|ceo|cfo|cto|board|client|vendor|lawyers|team|"
+    "сегодня|завтра|вчера|сейчас|срочно|на этой|на следующей|на прошлой|дедлайн|во вложении|прилагаю|"
+    "пересылаю|ниже|шеф|начальник|руководитель|директор|финдиректор|гендиректор|совет директоров|клиент|"
+    "клиента|юристы|юрист|команда|команде",
 ]
-_CUE_IDS: dict[str, int] = _cue_table()  # a constant, built once at import
+_CUE_IDS: dict[str, tuple[int, ...]] = _cue_table()  # a constant, built once at import
 
 
 @dataclass(frozen=True)
@@ -109,15 +123,13 @@ def lex_units(text: str, bins: int) -> LexUnits:
         st, en = m.span()
         spans.append((st, en))
         ids.append(crc(w.encode()) & mask)
-        c = cue_ids.get(w)
-        if c is not None:
+        for c in cue_ids.get(w, ()):
             cues[c].append(st)
         if prev_start >= 0:
             bigram = f"{prev} {w}"
             spans.append((prev_start, en))
             ids.append(crc(bigram.encode()) & mask)
-            c = cue_ids.get(bigram)
-            if c is not None:
+            for c in cue_ids.get(bigram, ()):
                 cues[c].append(prev_start)
         prev, prev_start = w, st
     arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
@@ -138,6 +150,10 @@ _CHAR_CUES = [
     re.compile(r"\.(?:internal|local|corp|lan|intra|svc|prod)\b|\b\w+[-_]prod\b|\bprod[-_]\w"),
     # private addresses and CIDR blocks
     re.compile(r"\b(?:10\.\d{1,3}|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}(?:\.\d{1,3})?\b|\b\d+\.\d+\.\d+\.\d+/\d\d\b"),
+    # dates and reporting periods: a quarter, a year, a day of the month
+    re.compile(r"\bq[1-4]\b|\b(?:fy|h[12])[- ]?\d\d\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"),
+    # internal names: ticket ids, code names of projects
+    re.compile(r"\b[a-z]{2,}-\d{2,}\b|\b(?:project|codename|проект\w*|кодов\w*)\s+[«\"']?\w"),
 ]
 _CURRENCY = np.frombuffer("$€£₽%".encode("utf-32-le"), dtype=np.uint32)
 _CODE = np.frombuffer("{}();=<>[]_/\\|".encode("utf-32-le"), dtype=np.uint32)

@@ -25,9 +25,18 @@ class Head:
     w_out: F32  # (hidden, outputs)
     b2: F32
 
+    @property
+    def lexical(self) -> bool:
+        """False for a head that reads no hashed words (its ``w_lex`` is the padding row alone)."""
+        return int(self.w_lex.shape[0]) > 1
+
     def logits(self, dense: F32, ids: list[I64]) -> F32:
         x = (dense - self.mu) / self.sd
         h = x @ self.w_dense + self.b1
+        if not self.lexical:
+            np.maximum(h, 0.0, out=h)
+            dense_only: F32 = (h @ self.w_out + self.b2).astype(np.float32, copy=False)
+            return dense_only
         pad = self.w_lex.shape[0] - 1
         lens = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
         flat = np.concatenate([*ids, np.full(1, pad, dtype=np.int64)]) if ids else np.full(1, pad, np.int64)
@@ -73,7 +82,7 @@ class Ensemble:
 
     @property
     def bins(self) -> int:
-        return int(self.heads[0].w_lex.shape[0]) - 1
+        return max(int(h.w_lex.shape[0]) for h in self.heads) - 1
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -91,8 +100,32 @@ class Ensemble:
         return cls(tuple(Head.from_arrays(arrays, f"{prefix}{i}") for i in range(n)))
 
 
-def load_heads(f: IO[bytes]) -> tuple[Ensemble, Ensemble, dict[str, str]]:
+@dataclass(frozen=True)
+class Heads:
+    """The category head, its two checkers, and the complexity head.
+
+    ``cues`` reads only the cue counts and shape of the window and of the text's opening (no
+    word vectors, no hashed words); ``words`` reads those and the hashed words. Both output
+    P(confidential) alone. They are trained on the same rows as ``cat``; what they cannot learn is
+    a topic's word vectors, which is what ``cat`` overfits on harmless prompts about the
+    categories' topics (a story with a secret, a role-played doctor, a survey with percentages).
+    An older weights file without them has ``cues = words = None``.
+    """
+
+    cat: Ensemble
+    cx: Ensemble
+    cues: Ensemble | None
+    words: Ensemble | None
+    meta: dict[str, str]
+
+
+def load_heads(f: IO[bytes]) -> Heads:
     with np.load(f, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     meta = {str(k): str(v) for k, v in zip(arrays["meta.keys"], arrays["meta.values"], strict=True)}
-    return Ensemble.from_arrays(arrays, "cat"), Ensemble.from_arrays(arrays, "cx"), meta
+
+    def optional(prefix: str) -> Ensemble | None:
+        return Ensemble.from_arrays(arrays, prefix) if f"{prefix}0.w_out" in arrays else None
+
+    return Heads(Ensemble.from_arrays(arrays, "cat"), Ensemble.from_arrays(arrays, "cx"), optional("cues"),
+                 optional("words"), meta)

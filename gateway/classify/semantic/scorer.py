@@ -20,7 +20,7 @@ import numpy as np
 
 from gateway.classify.semantic.encoders import F32, I64, NavecEncoder, WordLlamaEncoder
 from gateway.classify.semantic.features import FeatureBuilder, Limits
-from gateway.classify.semantic.model import Ensemble, load_heads
+from gateway.classify.semantic.model import Heads, load_heads
 
 if TYPE_CHECKING:
     from navec import Navec
@@ -61,8 +61,11 @@ class SemanticScorer:
         self._cfg = cfg
         ru = NavecEncoder(navec) if navec is not None and cfg.navec is None else NavecEncoder(path=cfg.navec)
         self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), ru, cfg.limits)
-        self._cat, self._cx, self.meta = _load(cfg.weights)
-        if self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1:
+        heads = _load(cfg.weights)
+        self._cat, self._cx, self.meta = heads.cat, heads.cx, heads.meta
+        self._checkers = tuple(e for e in (heads.cues, heads.words) if e is not None)
+        if (self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1
+                or any(e.outputs != 1 or e.bins not in (0, cfg.limits.bins) for e in self._checkers)):
             raise ValueError("semantic weights do not match this scorer (categories or hashing bins)")
 
     def score(self, text: str) -> SemanticResult:
@@ -75,18 +78,26 @@ class SemanticScorer:
 
     def _category_scores(self, dense: F32, ids: list[I64]) -> F32:
         """Per category: the highest window's P(confidential) x P(category | confidential), the
-        second factor scaled so that the window's most likely category gets P(confidential)."""
+        second factor scaled so that the window's most likely category gets P(confidential).
+
+        P(confidential) of a window is the mean of the category head's and its checkers' (cue counts
+        alone; cue counts and hashed words): a harmless prompt on a category's topic flags only when
+        the cues of ownership agree with the word vectors."""
         out = self._cat.predict(dense, ids)  # (windows, 7 + 1)
+        conf: F32 = out[:, len(CATEGORIES)]
+        if self._checkers:
+            votes = [conf, *(e.predict(dense, ids)[:, 0] for e in self._checkers)]
+            conf = np.mean(votes, axis=0).astype(np.float32)
         given = out[:, : len(CATEGORIES)]
         rel = given / np.maximum(given.max(axis=1, keepdims=True), 1e-6)
-        scores: F32 = (out[:, len(CATEGORIES)][:, None] * rel).max(axis=0)
+        scores: F32 = (conf[:, None] * rel).max(axis=0).astype(np.float32)
         return scores
 
     def score_batch(self, texts: list[str]) -> list[SemanticResult]:
         return [self.score(t) for t in texts]
 
 
-def _load(path: str | None) -> tuple[Ensemble, Ensemble, dict[str, str]]:
+def _load(path: str | None) -> Heads:
     if path is not None:
         with Path(path).open("rb") as f:
             return load_heads(f)
