@@ -24,6 +24,7 @@ class Head:
     b1: F32
     w_out: F32  # (hidden, outputs)
     b2: F32
+    cols: I64 | None = None  # the dense columns read (None: all); mu, sd and w_dense are cut to them
 
     @property
     def lexical(self) -> bool:
@@ -31,6 +32,8 @@ class Head:
         return int(self.w_lex.shape[0]) > 1
 
     def logits(self, dense: F32, ids: list[I64]) -> F32:
+        if self.cols is not None:
+            dense = dense[:, self.cols]
         x = (dense - self.mu) / self.sd
         h = x @ self.w_dense + self.b1
         if not self.lexical:
@@ -55,15 +58,24 @@ class Head:
         return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        if self.cols is not None:
+            raise ValueError("a head cut to its dense columns is not written back")
         return {f"{prefix}.{k}": getattr(self, k).astype(np.float16)
                 for k in ("mu", "sd", "w_dense", "w_lex", "b1", "w_out", "b2")}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> Head:
+        """A head as written by ``arrays``; one trained on a few dense columns (its other rows of
+        ``w_dense`` are zero) reads only those."""
         def get(k: str) -> F32:
             return np.ascontiguousarray(arrays[f"{prefix}.{k}"], dtype=np.float32)
 
-        return cls(get("mu"), get("sd"), get("w_dense"), get("w_lex"), get("b1"), get("w_out"), get("b2"))
+        mu, sd, w_dense = get("mu"), get("sd"), get("w_dense")
+        used = np.flatnonzero(np.any(w_dense != 0.0, axis=1))
+        if len(used) < len(w_dense) // 2:
+            return cls(mu[used], sd[used], np.ascontiguousarray(w_dense[used]), get("w_lex"), get("b1"),
+                       get("w_out"), get("b2"), used.astype(np.int64))
+        return cls(mu, sd, w_dense, get("w_lex"), get("b1"), get("w_out"), get("b2"))
 
 
 @dataclass(frozen=True)
