@@ -62,22 +62,24 @@ class FeatureBuilder:
         # every window also sees its text's opening (what kind of prompt it sits in: a story to
         # continue, reviews to rate, notes to summarise)
         ctx_span = np.asarray([[0, min(len(text), self.limits.whole_max_chars)]], dtype=np.int64)
+        whole = np.asarray([[0, len(text)]], dtype=np.int64)
+        # cue counts of the windows, of the opening and of the whole text, in one pass
+        shapes = shape_rows(ts, np.vstack([spans, ctx_span, whole]))
         # and the cue counts of that opening: how the whole prompt frames its matter (a story, a role
         # to play, an exercise, or the writer's own people, dates and pasted material)
-        ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span), shape_rows(ts, ctx_span)])
+        ctx = np.hstack([window_means(en, ctx_span), window_means(ru, ctx_span), shapes[-2:-1]])
         cat = Inputs(
-            np.hstack([window_means(en, spans), window_means(ru, spans), shape_rows(ts, spans),
+            np.hstack([window_means(en, spans), window_means(ru, spans), shapes[:-2],
                        np.repeat(ctx, len(spans), axis=0)]),
             [window_ids(lu, int(s), int(e)) for s, e in spans],
             spans,
         )
-        whole = np.asarray([[0, len(text)]], dtype=np.int64)
         win = windows(text, self.limits.window_chars, self.limits.max_windows) or [(0, len(text))]
         ends = np.asarray([win[0], win[-1]], dtype=np.int64)
         parts = np.vstack([whole, ends])
         e_m = window_means(en, parts)
         r_m = window_means(ru, parts)
-        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shape_rows(ts, whole)[0]])[None, :]
+        cx_dense = np.concatenate([e_m.reshape(-1), r_m.reshape(-1), shapes[-1]])[None, :]
         head_tail = np.concatenate([window_ids(lu, int(s), int(e)) for s, e in ends])
         cx = Inputs(cx_dense.astype(np.float32), [head_tail], whole)
         return cat, cx

@@ -123,14 +123,18 @@ def lex_units(text: str, bins: int) -> LexUnits:
         st, en = m.span()
         spans.append((st, en))
         ids.append(crc(w.encode()) & mask)
-        for c in cue_ids.get(w, ()):
-            cues[c].append(st)
+        hit = cue_ids.get(w)
+        if hit is not None:
+            for c in hit:
+                cues[c].append(st)
         if prev_start >= 0:
             bigram = f"{prev} {w}"
             spans.append((prev_start, en))
             ids.append(crc(bigram.encode()) & mask)
-            for c in cue_ids.get(bigram, ()):
-                cues[c].append(prev_start)
+            hit = cue_ids.get(bigram)
+            if hit is not None:
+                for c in hit:
+                    cues[c].append(prev_start)
         prev, prev_start = w, st
     arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     return LexUnits(arr[:, 0].copy(), arr[:, 1].copy(), np.asarray(ids, dtype=np.int64),
@@ -204,6 +208,8 @@ def shape_rows(ts: TextShape, spans: NDArray[np.int64]) -> F32:
     words = c[:, 0] + 1.0
     root_words = np.sqrt(words)
     for i, starts in enumerate(ts.cues):
+        if not len(starts):
+            continue  # most cues have no match in a given text
         hits = np.searchsorted(starts, e, side="left") - np.searchsorted(starts, s, side="left")
         out[:, i] = np.minimum(1.0, hits / root_words)
     letters = np.maximum(c[:, 2] + c[:, 3], 1.0)
