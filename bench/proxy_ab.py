@@ -5,16 +5,21 @@ minute hits every tree alike. Prints the median per tree of the added p50 and th
 
     python bench/proxy_ab.py --trees ../before . --rounds 4 --duration 5
     python bench/proxy_ab.py --trees ../before . --semantic
+    python bench/proxy_ab.py --trees ../before . --stream-timing 30   # and time to the first streamed event
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,6 +35,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--semantic", action="store_true", help="the policy reads categories and complexity")
+    parser.add_argument("--stream-timing", type=int, default=0, metavar="N",
+                        help="then, each round, N streamed requests per tree at concurrency 1 against an upstream "
+                             "that sends 5 events 20 ms apart: the time to the first event")
     args = parser.parse_args()
     trees = [t.resolve() for t in args.trees]
     with tempfile.TemporaryDirectory() as d:
@@ -37,13 +45,14 @@ def main() -> int:
         up = proxy.free_port()
         upstream = f"http://127.0.0.1:{up}"
         nginx = proxy.start_nginx(tmp, up)
+        slow = proxy.free_port()  # the streaming upstream (--stream-timing)
         gateways: list[tuple[Path, subprocess.Popen[bytes], int]] = []
         try:
             proxy.wait_http(f"{upstream}/v1/chat/completions")
             for i, tree in enumerate(trees):
                 sub = tmp / str(i)
                 sub.mkdir()
-                config = proxy.write_config(sub, upstream, proxy.free_port(), semantic=args.semantic)
+                config = proxy.write_config(sub, upstream, slow, semantic=args.semantic)
                 port = proxy.free_port()
                 gw = proxy.start_gateway(config, port, 1, {**os.environ, "PYTHONUNBUFFERED": "1"}, tree)
                 gateways.append((tree, gw, port))
@@ -73,6 +82,8 @@ def main() -> int:
                              f"rps {statistics.median(x['rps'] for x in runs):.0f} "
                              f"({' '.join(str(round(x['rps'])) for x in runs)})")
                 print(line, flush=True)
+            if args.stream_timing:
+                stream_rounds(trees, gateways, slow, args.rounds, args.stream_timing)
             print("# RSS of each gateway with its detector processes (MB): "
                   + ", ".join(f"{t.name} {proxy.tree_rss_mb(gw.pid):.0f}" for t, gw, _ in gateways))
         finally:
@@ -81,6 +92,28 @@ def main() -> int:
             nginx.terminate()
             nginx.wait(timeout=10)
     return 0
+
+
+def stream_rounds(trees: list[Path], gateways: list[tuple[Path, subprocess.Popen[bytes], int]], slow: int,
+                  rounds: int, requests: int) -> None:
+    """Time to the first streamed event, direct and through each gateway, alternating per round."""
+    threading.Thread(target=lambda: asyncio.run(proxy.slow_stream_server(slow, 5, 0.02)), daemon=True).start()
+    time.sleep(0.3)
+    body = json.dumps({"model": "slow", "stream": True, "messages": [
+        {"role": "system", "content": proxy.SYSTEM}, {"role": "user", "content": proxy.USER}]}).encode()
+    direct: list[float] = []
+    added: dict[Path, list[float]] = {t: [] for t in trees}
+    for r in range(rounds):
+        base = asyncio.run(proxy.stream_timing(f"http://127.0.0.1:{slow}/v1/chat/completions", body, requests))
+        direct.append(base["ttft_p50"])
+        for tree, _, port in gateways if r % 2 == 0 else gateways[::-1]:
+            run = asyncio.run(proxy.stream_timing(f"http://127.0.0.1:{port}/v1/chat/completions", body, requests))
+            added[tree].append(run["ttft_p50"] - base["ttft_p50"])
+    line = f"stream c1   | direct time to first event p50 {statistics.median(direct):.3f}"
+    for tree in trees:
+        line += (f" | {tree.name}: added {statistics.median(added[tree]):.3f} "
+                 f"({' '.join(f'{x:.2f}' for x in added[tree])})")
+    print(line, flush=True)
 
 
 if __name__ == "__main__":
