@@ -55,9 +55,9 @@ _BEFORE = re.compile(r"(?i:" + _CUE_BEFORE + r")" + _BETWEEN + _DATE)
 _BORN = re.compile(r"(?i:\b(?:born|родил(?:ся|ась|ись)|рожд[её]н[аы]?))" + _BORN_GAP + _DATE)
 _AFTER = re.compile(_DATE + r"\s*(?:\(\s*(?i:DOB|D\.O\.B\.?|born)\s*\)|(?i:г\.\s?р\.|года\s+рождения))")
 _YEAR_IN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-# Every match has a digit (each date form has a day or a year) and a birth word: the cues of
-# _BEFORE, _BORN and _AFTER, each as a literal every form of it contains.
-_DIGIT = Gate(r"\d")
+# Every match has a birth word: the cues of _BEFORE, _BORN and _AFTER, each as a literal every
+# form of it contains. (Every match has a digit too: the detector skips DIGIT_TYPES, this one
+# among them, in text without one.)
 _CUE = Gate(r"(?i)d\.?\s?o\.?\s?b", r"(?i)b(?:irth|orn)", r"(?i)ро(?:жд|дил)", r"(?i)д(?:\.\s?р\.|/р)",
             r"(?i)г\.\s?р\.")
 
@@ -78,7 +78,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         seen: set[tuple[int, int]] = set()
         out: list[RecognizerResult] = []
-        if not (_DIGIT.open(text) and _CUE.open(text)):
+        if not _CUE.open(text):
             return out
         for pattern in (_BEFORE, _BORN, _AFTER):
             for m in pattern.finditer(text):

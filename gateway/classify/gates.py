@@ -93,10 +93,6 @@ class _GatedRegex:
         flags = int(inner.flags)
         self._gate = _shared.get((gate, flags)) or _shared.setdefault((gate, flags), _SharedGate(gate, flags))
 
-    @property
-    def flags(self) -> int:
-        return int(self._inner.flags)
-
     def finditer(self, text: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
         if not self._gate.open(text):
             return iter(())

@@ -39,8 +39,8 @@ _JOIN = r"(?:\s*(?:[:#№=\-]|\bis\b|\bnumber\b|\bномер\b|\bN\b))*\s*"
 _VALUE = r"(?P<id>(?:[A-Za-z]{1,3}[\-]?)?\d(?:[\d\-]*\d)?)(?![\w\-]|[ \t]\d)"
 _YEARS = re.compile(r"(?:19|20)\d{2}(?:-(?:19|20)?\d{2})?")  # "medical records 2019-2021"
 _PATTERN = re.compile(r"(?i:" + _EN_LABEL + "|" + _RU_LABEL + r")" + _JOIN + _VALUE)
-# Every match has a digit and a label, and every label one of these literals.
-_DIGIT = Gate(r"\d")
+# Every match has a label, and every label one of these literals. (And a digit: the detector
+# skips DIGIT_TYPES, this one among them, in text without one.)
 _LABEL = Gate(r"(?i)m(?:r|ed)", r"(?i)p(?:atient|t)", r"(?i)chart", r"(?i)h(?:ospital|ealth)", r"(?i)e[hm]r",
               r"(?i)карт", r"(?i)болезни")
 
@@ -55,7 +55,7 @@ class MedicalRecordRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
-        if not (_DIGIT.open(text) and _LABEL.open(text)):
+        if not _LABEL.open(text):
             return out
         for m in _PATTERN.finditer(text):
             value = m.group("id")
