@@ -16,6 +16,7 @@ from natasha import NewsEmbedding
 
 from gateway.classify.decode import decoded_views
 from gateway.classify.engine import Engine, build_engine
+from gateway.classify.gates import JUNCTION
 from gateway.classify.lang import detect_language
 from gateway.classify.normalize import normalize
 from gateway.classify.russian import LABELS, RussianNer
@@ -87,15 +88,19 @@ class Detector:
         if self._scorer is not None:
             self._scorer.score(_WARM_TEXT)
 
-    def scan(self, text: str, *, identifiers_only: bool = False, depth: int = 0) -> TextResult:
+    def scan(self, text: str, *, identifiers_only: bool = False, junction: int | None = None,
+             depth: int = 0) -> TextResult:
         """Findings in ``text``, with offsets into ``text`` as given.
 
         The text is normalised first (see :mod:`gateway.classify.normalize`); runs that decode to
         text (percent-encoding, HTML entities, base64) are read decoded too, up to ``MAX_DEPTH``
         levels, and a finding there is reported on the run it came from. ``identifiers_only``
-        skips names (no NER) and URLs: for the short seams between two strings of a request."""
+        skips names (no NER) and URLs: for the short seams between two strings of a request.
+        ``junction`` (a seam's) says that only findings across that offset are wanted: work that
+        cannot produce one is skipped (other findings may still be reported)."""
         norm = normalize(text)
-        found = self._scan_plain(norm.text, identifiers_only)
+        at = None if junction is None else norm.from_original(junction)
+        found = self._scan_plain(norm.text, identifiers_only, at)
         spans = [Span(s.type, s.score, *norm.to_original(s.start, s.end)) for s in found.spans]
         if depth < MAX_DEPTH:
             for view in decoded_views(norm.text):
@@ -105,7 +110,7 @@ class Detector:
                     spans.append(Span(s.type, s.score, *norm.to_original(start, end)))
         return TextResult(tuple(resolve(spans)), found.language)
 
-    def _scan_plain(self, text: str, identifiers_only: bool) -> TextResult:
+    def _scan_plain(self, text: str, identifiers_only: bool, junction: int | None) -> TextResult:
         language = detect_language(text)
         if language is None and not any(ch.isdigit() for ch in text):
             return TextResult((), None)
@@ -113,7 +118,14 @@ class Detector:
         ner_spans = {} if identifiers_only else self._ner(text, pieces)
         found: list[Span] = []
         for seg in segments(text, pieces):
-            found.extend(self._analyze(text, seg, ner_spans, identifiers_only))
+            if junction is None:
+                found.extend(self._analyze(text, seg, ner_spans, identifiers_only))
+            elif seg.start < junction < seg.end:  # no value inside another segment crosses it
+                token = JUNCTION.set(junction - seg.start)
+                try:
+                    found.extend(self._analyze(text, seg, ner_spans, identifiers_only))
+                finally:
+                    JUNCTION.reset(token)
         return TextResult(tuple(resolve(found)), language)
 
     def _ner(self, text: str, pieces: list[Piece]) -> dict[int, list[Span]]:

@@ -38,7 +38,6 @@ from presidio_analyzer.predefined_recognizers import (
     IpRecognizer,
     MedicalLicenseRecognizer,
     NhsRecognizer,
-    PhoneRecognizer,
     UkNinoRecognizer,
     UrlRecognizer,
     UsBankRecognizer,
@@ -53,7 +52,7 @@ from gateway.classify.address import address_recognizers
 from gateway.classify.birth_date import DateOfBirthRecognizer
 from gateway.classify.cards import CardRecognizer
 from gateway.classify.custom import custom_recognizers
-from gateway.classify.gates import gated
+from gateway.classify.gates import SeamPhoneRecognizer, gated
 from gateway.classify.medical import MedicalRecordRecognizer
 from gateway.classify.names import GivenNames, load_given_names
 from gateway.classify.person_filter import FilteredNameRecognizer, NerPersonRecognizer
@@ -174,7 +173,7 @@ def build_recognizers(cfg: ClassifierConfig, names: GivenNames | None = None) ->
     names = names if names is not None else load_given_names(cfg.spacy_model)
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(),
-        PhoneRecognizer(context=list(PHONE_CONTEXT), supported_regions=PHONE_REGIONS),
+        SeamPhoneRecognizer(context=list(PHONE_CONTEXT), supported_regions=PHONE_REGIONS),
         *phone_recognizers(),
         CardRecognizer(),
         AnyCaseIbanRecognizer(),

@@ -17,17 +17,26 @@ Our own recognizers whose patterns open with a long case-insensitive alternation
 (dates of birth, medical record numbers, secret assignments) use :class:`Gate`: a few searches for
 a literal every match contains, each a fast scan (a case-insensitive alternation of words with
 different first letters is tried at every position: ~10x slower).
+
+On a seam (the end of one string joined to the start of the next, read for a value split between
+them) only a finding across the junction counts. The detector sets :data:`JUNCTION` while it
+reads one, and Presidio's phone recognizer, the slowest there, runs only when a ``phonenumbers``
+candidate crosses it (:class:`SeamPhoneRecognizer`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import regex
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 # Presidio pattern name -> (a regex that every match of that pattern contains, the first 16 hex
 # digits of the SHA-256 of the pattern the gate was written for). A pattern whose text differs (a
@@ -148,3 +157,41 @@ class Gate:
 
     def open(self, text: str) -> bool:
         return any(p.search(text) is not None for p in self._patterns)
+
+
+# --- seams ----------------------------------------------------------------------------------------
+
+# The offset of the junction in the text being analysed, while the detector reads a seam (the end
+# of one string joined to the start of the next: only a value across the junction is news there).
+JUNCTION: ContextVar[int | None] = ContextVar("seam_junction", default=None)
+
+# phonenumbers' candidate pattern: its matcher reports only numbers inside a match of it (each
+# candidate is a match of this pattern at some position, then trimmed or searched within). A
+# private name: without it every seam runs the matcher, as before.
+_PHONE_CANDIDATE: re.Pattern[str] | None = getattr(
+    importlib.import_module("phonenumbers.phonenumbermatcher"), "_PATTERN", None)
+
+
+def phone_may_cross(text: str, junction: int) -> bool:
+    """Could ``phonenumbers`` find a number in ``text`` across ``junction``? Only when a candidate
+    (a match of its pattern at some position before the junction) reaches past the junction."""
+    pattern = _PHONE_CANDIDATE
+    if pattern is None:
+        return True
+    for start in range(junction):
+        m = pattern.match(text, start)
+        if m is not None and m.end() > junction:
+            return True
+    return False
+
+
+class SeamPhoneRecognizer(PhoneRecognizer):
+    """Presidio's phone recognizer (the ``phonenumbers`` matcher, once per region: the slowest
+    recognizer on a seam), not run on a seam where no candidate crosses the junction."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+                ) -> list[RecognizerResult]:
+        junction = JUNCTION.get()
+        if junction is not None and not phone_may_cross(text, junction):
+            return []
+        return super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ needs it). Text of ASCII and Cyrillic letters only is returned as it is, without
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -74,6 +75,12 @@ class Normalized:
         if self.origin is None or end <= start:
             return start, end
         return self.origin[start], self.origin[end - 1] + 1
+
+    def from_original(self, index: int) -> int:
+        """The offset in ``text`` of the first character that came from ``index`` or later in
+        the original: a span of ``text`` crosses it exactly when its original span crosses
+        ``index``."""
+        return index if self.origin is None else bisect.bisect_left(self.origin, index)
 
 
 def normalize(text: str) -> Normalized:

@@ -154,7 +154,7 @@ class DetectorPool:
             index, items = pieces[j]
             if len(items) < 2:
                 break
-            cut = balanced_cut([len(text) for _, text in items])
+            cut = balanced_cut([len(item[1]) for item in items])
             pieces[j:j + 1] = [(index, items[:cut]), (index, items[cut:])]
         return pieces
 

@@ -98,7 +98,7 @@ class ClassifyService:
         content = set(outbound.content)
         tokens = sum(len(p.text) for p in parts if p.junction < 0) // 4
         results: dict[bytes, TextResult] = {}
-        missing: dict[bytes, tuple[str, str]] = {}
+        missing: dict[bytes, Item] = {}
         keys: list[bytes] = []
         for p in parts:
             key = _key(p)
@@ -109,7 +109,7 @@ class ClassifyService:
             if hit is not None:
                 results[key] = hit
             else:
-                missing[key] = ("ids" if p.junction >= 0 else "scan", p.text)
+                missing[key] = ("ids", p.text, p.junction) if p.junction >= 0 else ("scan", p.text, -1)
         unread = False
         if missing:
             todo, unread = _within_budget(missing, self._cfg.max_scan_chars)
@@ -174,7 +174,7 @@ class ClassifyService:
                 missing[key] = p.text
         if missing:
             try:
-                scored = await self._run(_batched([("semantic", text) for text in missing.values()]))
+                scored = await self._run(_batched([("semantic", text, -1) for text in missing.values()]))
             except Exception as exc:
                 log.warning("semantic scoring failed: %s", type(exc).__name__)
                 return FAILED
@@ -206,8 +206,8 @@ class ClassifyService:
             raise TimeoutError
         return done
 
-    async def _scan(self, todo: dict[bytes, tuple[str, str]]) -> dict[bytes, TextResult]:
-        chunks = [c for key, (mode, text) in todo.items() for c in _chunks(key, mode, text)]
+    async def _scan(self, todo: dict[bytes, Item]) -> dict[bytes, TextResult]:
+        chunks = [c for key, item in todo.items() for c in _chunks(key, item)]
         done = await self._run([[c.item for c in batch] for batch in _batches(chunks)])
         return _merge(chunks, [r for r in done if isinstance(r, TextResult)])
 
@@ -218,31 +218,33 @@ def _semantic_parts(outbound: Outbound) -> list[TextPart]:
 
 
 def _key(part: TextPart) -> bytes:
+    """A text's cache key; a seam's also holds its junction (what it was read across)."""
     key = text_key(part.text)
-    return key + _IDS_KEY if part.junction >= 0 else key
+    return key + _IDS_KEY + part.junction.to_bytes(4, "big") if part.junction >= 0 else key
 
 
-def _within_budget(missing: dict[bytes, tuple[str, str]], budget: int
-                   ) -> tuple[dict[bytes, tuple[str, str]], bool]:
+def _within_budget(missing: dict[bytes, Item], budget: int) -> tuple[dict[bytes, Item], bool]:
     """The texts to scan, in order, within ``budget`` characters (the last one cut), and whether
     some text is left unread."""
-    todo: dict[bytes, tuple[str, str]] = {}
+    todo: dict[bytes, Item] = {}
     left = budget
-    for key, (mode, text) in missing.items():
+    for key, (mode, text, junction) in missing.items():
         if left <= 0:
             return todo, True
         if len(text) > left:
-            todo[key] = (mode, text[:left])
+            todo[key] = (mode, text[:left], junction)
             return todo, True
-        todo[key] = (mode, text)
+        todo[key] = (mode, text, junction)
         left -= len(text)
     return todo, False
 
 
-def _chunks(key: bytes, mode: str, text: str) -> list[_Chunk]:
-    """``text`` cut into overlapping chunks of at most ``CHUNK_CHARS``, at white space."""
-    if len(text) <= CHUNK_CHARS:
-        return [_Chunk(key, 0, (mode, text))]
+def _chunks(key: bytes, item: Item) -> list[_Chunk]:
+    """A text to scan cut into overlapping chunks of at most ``CHUNK_CHARS``, at white space (a
+    seam, a few dozen characters, never is)."""
+    mode, text, _ = item
+    if len(text) <= CHUNK_CHARS or mode != "scan":
+        return [_Chunk(key, 0, item)]
     out: list[_Chunk] = []
     start = 0
     while start < len(text):
@@ -251,7 +253,7 @@ def _chunks(key: bytes, mode: str, text: str) -> list[_Chunk]:
             cut = text.rfind(" ", start + CHUNK_CHARS // 2, end)
             cut = max(cut, text.rfind("\n", start + CHUNK_CHARS // 2, end))
             end = cut + 1 if cut > 0 else end
-        out.append(_Chunk(key, start, (mode, text[start:end])))
+        out.append(_Chunk(key, start, (mode, text[start:end], -1)))
         if end >= len(text):
             break
         start = max(end - CHUNK_OVERLAP, start + 1)

@@ -23,10 +23,10 @@ from gateway.classify.semantic import SemanticResult
 
 HEADER = struct.Struct(">I")
 
-# A work item: ("scan", text) reads everything; ("ids", text) reads identifiers only (the seam
-# between two strings, where a split value may hide); ("semantic", text) scores categories and
-# complexity.
-Item = tuple[str, str]
+# A work item: ("scan", text, -1) reads everything; ("ids", text, junction) reads identifiers only,
+# across the junction (the seam between two strings, where a split value may hide);
+# ("semantic", text, -1) scores categories and complexity.
+Item = tuple[str, str, int]
 Result = TextResult | SemanticResult
 
 
@@ -48,8 +48,10 @@ def write_frame(stream: BinaryIO, value: Any) -> None:
 
 
 def run_items(detector: Detector, items: list[Item]) -> list[Result]:
-    return [detector.semantic(text) if mode == "semantic" else detector.scan(text, identifiers_only=mode == "ids")
-            for mode, text in items]
+    return [detector.semantic(text) if mode == "semantic"
+            else detector.scan(text, identifiers_only=True, junction=junction) if mode == "ids"
+            else detector.scan(text)
+            for mode, text, junction in items]
 
 
 def main() -> int:

@@ -39,3 +39,15 @@ def test_offsets_map_back_to_the_original() -> None:
     a, b = norm.to_original(start, start + len("anna@example.com"))
     assert raw[a:b] == "an\u200bna＠exam\u00adple.com"
     assert norm.to_original(0, 4) == (0, 4)
+
+
+@pytest.mark.parametrize("raw", ["4111\u200b1111 1111 1111", "ﬁle ①② an\u00adna＠x.com", "plain text here"])
+def test_a_span_crosses_an_offset_in_the_normalised_text_exactly_when_it_does_in_the_original(raw: str) -> None:
+    norm = normalize(raw)
+    n = len(norm.text)
+    for junction in range(len(raw) + 1):
+        at = norm.from_original(junction)
+        for start in range(n):
+            for end in range(start + 1, n + 1):
+                a, b = norm.to_original(start, end)
+                assert (start < at < end) == (a < junction < b), (junction, start, end)

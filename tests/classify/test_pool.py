@@ -39,7 +39,7 @@ async def pool() -> AsyncIterator[DetectorPool]:
 
 
 async def test_scans_in_a_worker(pool: DetectorPool) -> None:
-    ((result,),) = await pool.run("a", [[("scan", "mail jane@example.com")]], timeout=30)
+    ((result,),) = await pool.run("a", [[("scan", "mail jane@example.com", -1)]], timeout=30)
     assert [s.type for s in result.spans] == ["EMAIL_ADDRESS"]
     assert pool.status().ready == 1 and pool.pids() and os.getpid() not in pool.pids()
 
@@ -49,10 +49,10 @@ async def test_a_killed_worker_is_replaced_and_readiness_says_so(pool: DetectorP
     os.kill(pid, signal.SIGKILL)
     await wait_for(lambda: not pool.ready, 5)  # /readyz tells the truth meanwhile
     with pytest.raises((WorkerFailed, TimeoutError)):
-        await pool.run("b", [[("scan", "hello")]], timeout=0.5)
+        await pool.run("b", [[("scan", "hello", -1)]], timeout=0.5)
     await wait_for(lambda: pool.ready, 120)
     assert pool.status().restarts == 1 and pool.pids() != [pid]
-    ((result,),) = await pool.run("c", [[("scan", "call +1 415 555 0100")]], timeout=30)
+    ((result,),) = await pool.run("c", [[("scan", "call +1 415 555 0100", -1)]], timeout=30)
     assert result.spans
 
 
@@ -60,16 +60,16 @@ async def test_a_detection_past_its_time_is_stopped(pool: DetectorPool) -> None:
     (pid,) = pool.pids()
     long_text = "Jane Doe wrote to John Smith about Mary Major. " * 90
     with pytest.raises(TimeoutError):
-        await pool.run("slow", [[("scan", long_text)]], timeout=0.01)
+        await pool.run("slow", [[("scan", long_text, -1)]], timeout=0.01)
     await wait_for(lambda: pool.pids() != [pid] and pool.ready, 120)  # killed and replaced
     assert pool.status().restarts == 1
 
 
 async def test_one_huge_request_does_not_hold_the_queue(pool: DetectorPool) -> None:
     chunk = "The quarterly report covers sales in the northern region and the plans for next year. " * 45
-    huge = asyncio.create_task(pool.run("huge", [[("scan", chunk)]] * 30, timeout=300))
+    huge = asyncio.create_task(pool.run("huge", [[("scan", chunk, -1)]] * 30, timeout=300))
     await asyncio.sleep(0.05)  # the huge request is queued first
-    small = await pool.run("small", [[("scan", "mail jane@example.com")]], timeout=300)
+    small = await pool.run("small", [[("scan", "mail jane@example.com", -1)]], timeout=300)
     assert small[0][0].spans
     assert not huge.done()  # the small one was served between the huge one's batches
     await huge
@@ -101,7 +101,8 @@ async def test_a_quiet_pool_reads_one_requests_texts_in_parallel_in_order() -> N
     pool = DetectorPool(ClassifierConfig(workers=2), 2, grace=0.0)
     await pool.start()
     try:
-        items = [("scan", "mail jane@example.com"), ("ids", "nothing to see"), ("scan", "call +1 415 555 0100")]
+        items = [("scan", "mail jane@example.com", -1), ("ids", "nothing to see", 7),
+                 ("scan", "call +1 415 555 0100", -1)]
         # two idle workers and nothing queued: the batch goes out in two pieces
         assert [len(p) for _, p in pool._spread([items])] == [1, 2]
         assert [i for i, _ in pool._spread([items, items[:1]])] == [0, 1]  # as many pieces as workers
