@@ -6,6 +6,11 @@ minute hits every tree alike. Prints the median per tree of the added p50 and th
     python bench/proxy_ab.py --trees ../before . --rounds 4 --duration 5
     python bench/proxy_ab.py --trees ../before . --semantic
     python bench/proxy_ab.py --trees ../before . --stream-timing 30   # and time to the first streamed event
+    python bench/proxy_ab.py --trees ../before . --cases cached:1 cached:32 --rounds 12 --duration 3
+
+Every tree after the first is also compared with the first round by round (the runs of one round
+are seconds apart): the median of the per-round ratios of requests/s, and of the per-round
+differences of the added p50.
 """
 
 from __future__ import annotations
@@ -34,12 +39,15 @@ def main() -> int:
     parser.add_argument("--trees", nargs="+", type=Path, required=True, help="checkouts whose gateways to compare")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--cases", nargs="+", default=[f"{c}:{n}" for c, n in CASES], metavar="CASE:CONCURRENCY",
+                        help="cases of bench/proxy.py and their concurrency (default: %(default)s)")
     parser.add_argument("--semantic", action="store_true", help="the policy reads categories and complexity")
     parser.add_argument("--stream-timing", type=int, default=0, metavar="N",
                         help="then, each round, N streamed requests per tree at concurrency 1 against an upstream "
                              "that sends 5 events 20 ms apart: the time to the first event")
     args = parser.parse_args()
     trees = [t.resolve() for t in args.trees]
+    cases = [(c, int(n)) for c, _, n in (x.partition(":") for x in args.cases)]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         up = proxy.free_port()
@@ -60,7 +68,7 @@ def main() -> int:
                 proxy.wait_http(f"http://127.0.0.1:{port}/readyz")
             print(f"# {args.rounds} rounds x {args.duration} s, medians; added p50 in ms"
                   f"{'; policy reads categories and complexity' if args.semantic else ''}")
-            for case, conc in CASES:
+            for case, conc in cases:
                 script = proxy.lua_script(tmp, case)
                 for _, _, port in gateways:  # warm every gateway up
                     proxy.run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, conc, 2)
@@ -82,6 +90,14 @@ def main() -> int:
                              f"rps {statistics.median(x['rps'] for x in runs):.0f} "
                              f"({' '.join(str(round(x['rps'])) for x in runs)})")
                 print(line, flush=True)
+                first = through[trees[0]]
+                for tree in trees[1:]:
+                    runs = through[tree]
+                    ratios = [b["rps"] / a["rps"] for a, b in zip(first, runs, strict=True)]
+                    deltas = [b["added"] - a["added"] for a, b in zip(first, runs, strict=True)]
+                    print(f"{'':11} | {tree.name} against {trees[0].name}, round by round: rps ratio median "
+                          f"{statistics.median(ratios):.3f} ({' '.join(f'{x:.2f}' for x in ratios)}); added p50 "
+                          f"difference median {statistics.median(deltas):+.3f} ms", flush=True)
             if args.stream_timing:
                 stream_rounds(trees, gateways, slow, args.rounds, args.stream_timing)
             print("# RSS of each gateway with its detector processes (MB): "
