@@ -92,3 +92,16 @@ def test_check_warns_about_types_nothing_reports(tmp_path: Path) -> None:
     r = gateway("check", "--config", str(tmp_path / "config.yaml"))
     assert r.returncode == 0, r.stderr
     assert "warning:" in r.stderr and "ES_NIF" in r.stderr
+
+
+def test_check_warns_about_an_audit_log_in_a_watched_directory(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    config = (ROOT / "config.example.yaml").read_text()
+    assert 'audit: {path: "-"}' in config  # the example writes to stdout: no warning
+    (tmp_path / "logs").mkdir()
+    for audit, warned in ((tmp_path / "audit.jsonl", True), (tmp_path / "policies" / "audit.jsonl", True),
+                          (tmp_path / "logs" / "audit.jsonl", False)):
+        (tmp_path / "config.yaml").write_text(config.replace('audit: {path: "-"}', f'audit: {{path: "{audit}"}}'))
+        r = gateway("check", "--config", str(tmp_path / "config.yaml"))
+        assert r.returncode == 0, r.stderr
+        assert ("audit.path" in r.stderr) == warned, (audit, r.stderr)
