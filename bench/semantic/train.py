@@ -211,7 +211,9 @@ def train_head(s: Samples, hidden: int, bins: int, epochs: int, seed: int, l2: f
 def main() -> None:
     ap = argparse.ArgumentParser(description="train the semantic scorer heads")
     ap.add_argument("--out", type=Path, default=ROOT / "gateway" / "classify" / "semantic" / "data" / WEIGHTS_FILE)
-    ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--operating-point", type=float, default=0.6,
+                    help="the P(confidential) the scorer reports as 0.5, the policies' min_score (calibration)")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--l2", type=float, default=1e-4)
@@ -281,7 +283,7 @@ def main() -> None:
             "candidate": ("lexical" if args.lexical_only else "wordllama+navec" if args.no_lexical
                           else "wordllama+navec+lexical") + (f" x{args.ensemble}" if args.ensemble > 1 else "")
             + (" +checkers" if checkers else ""),
-            "train_texts": str(len(conf_rows)), "limits": repr(limits)}
+            "train_texts": str(len(conf_rows)), "limits": repr(limits), "operating_point": str(args.operating_point)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     arrays = {**cat.arrays("cat"), **cx.arrays("cx"),
               **{k: v for n, e in checkers.items() for k, v in e.arrays(n).items()},

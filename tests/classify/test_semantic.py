@@ -12,6 +12,7 @@ import pytest
 
 from gateway.classify.semantic import CATEGORIES, SemanticConfig, SemanticResult, SemanticScorer
 from gateway.classify.semantic.features import Limits
+from gateway.classify.semantic.scorer import calibrate
 from gateway.classify.semantic.windows import windows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +37,8 @@ CONFIDENTIAL_PLAIN: list[tuple[str, str, str]] = [
     ("ru", "trade_secret", "Рецептура нашего нового соуса, которую знают только два технолога: паприка 42 г, "
                            "тамаринд 65 г, наша ферментированная паста 300 г."),
 ]
-KNOWN_WRONG_CATEGORY = {
-    3: "flagged, but as trade_secret (a 'list'): Russian hr attribution is weak (bench/README.md)"}
+# index in CONFIDENTIAL_PLAIN -> why its category is known to come out wrong (strict: a fix shows)
+KNOWN_WRONG_CATEGORY: dict[int, str] = {}
 CONFIDENTIAL = [
     pytest.param(*c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_WRONG_CATEGORY[i]))
     if i in KNOWN_WRONG_CATEGORY else c
@@ -142,3 +143,33 @@ def test_scorer_makes_no_network_call(no_network: None) -> None:
     s = SemanticScorer(SemanticConfig())
     r = s.score(CONFIDENTIAL_PLAIN[0][2] + " " + CONFIDENTIAL_PLAIN[3][2])
     assert max(r.categories.values()) >= 0.5
+
+
+@pytest.mark.parametrize("point", [0.3, 0.5, 0.6, 0.8])
+def test_calibration_puts_the_operating_point_at_one_half_and_keeps_order(point: float) -> None:
+    raw = np.linspace(0.0, 1.0, 101, dtype=np.float32)
+    out = calibrate(raw, point)
+    assert out[0] == 0.0 and abs(float(out[-1]) - 1.0) < 1e-6
+    assert abs(float(calibrate(np.asarray([point], np.float32), point)[0]) - 0.5) < 1e-6
+    assert np.all(np.diff(out) > 0)  # strictly increasing: no two raw scores swap or merge
+    assert np.array_equal(raw >= point, out >= 0.5)  # the decision at 0.5 is the raw one at the point
+
+
+def test_the_scorer_reports_scores_calibrated_to_its_weights_operating_point(scorer: SemanticScorer,
+                                                                           tmp_path: Path) -> None:
+    point = float(scorer.meta["operating_point"])
+    assert 0.5 <= point < 1.0
+    shipped = Path(__file__).resolve().parents[2] / "gateway" / "classify" / "semantic" / "data" / "semantic_v1.npz"
+    with np.load(shipped, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    keys = [str(k) for k in arrays["meta.keys"]]
+    values = [str(v) for v in arrays["meta.values"]]
+    values[keys.index("operating_point")] = "0.5"
+    arrays["meta.values"] = np.asarray(values)
+    raw_weights = tmp_path / "raw.npz"
+    np.savez(raw_weights, **arrays)
+    raw = SemanticScorer(SemanticConfig(weights=str(raw_weights)))
+    for _, _, text in CONFIDENTIAL_PLAIN[:4]:
+        got = scorer.score(text).categories
+        want = calibrate(np.asarray(list(raw.score(text).categories.values()), np.float32), point)
+        assert np.allclose(list(got.values()), want, atol=2e-4)

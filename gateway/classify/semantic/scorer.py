@@ -63,6 +63,9 @@ class SemanticScorer:
         self._features = FeatureBuilder(WordLlamaEncoder(cfg.wordllama), ru, cfg.limits)
         heads = _load(cfg.weights)
         self._cat, self._cx, self.meta = heads.cat, heads.cx, heads.meta
+        self._point = float(self.meta.get("operating_point", "0.5"))
+        if not 0.0 < self._point < 1.0:
+            raise ValueError("semantic weights carry an operating point outside (0, 1)")
         self._checkers = tuple(e for e in (heads.cues, heads.words) if e is not None)
         if (self._cat.outputs != len(CATEGORIES) + 1 or self._cat.bins != cfg.limits.bins or self._cx.outputs != 1
                 or any(e.outputs != 1 or e.bins not in (0, cfg.limits.bins) for e in self._checkers)):
@@ -91,10 +94,22 @@ class SemanticScorer:
         given = out[:, : len(CATEGORIES)]
         rel = given / np.maximum(given.max(axis=1, keepdims=True), 1e-6)
         scores: F32 = (conf[:, None] * rel).max(axis=0).astype(np.float32)
-        return scores
+        return calibrate(scores, self._point)
 
     def score_batch(self, texts: list[str]) -> list[SemanticResult]:
         return [self.score(t) for t in texts]
+
+
+def calibrate(scores: F32, point: float) -> F32:
+    """Scores mapped so that ``point`` reads 0.5: linear on each side, 0 and 1 kept, order kept.
+    The weights file names the operating point chosen for it (``operating_point``, the model's
+    P(confidential) at which a prompt counts as confidential): policies keep ``min_score: 0.5``."""
+    if point == 0.5:
+        return scores
+    low = scores * (0.5 / point)
+    high = 0.5 + (scores - point) * (0.5 / (1.0 - point))
+    out: F32 = np.where(scores < point, low, high).astype(np.float32)
+    return out
 
 
 def _load(path: str | None) -> Heads:
