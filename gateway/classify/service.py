@@ -149,7 +149,7 @@ class ClassifyService:
         detection, and only when the policy needs it, so under load nothing is scored in vain."""
         if not self._cfg.semantic or self._pool is None or self._pool.idle_workers() < 2:
             return None
-        if all(text_key(p.text) + _SEMANTIC_KEY in self._semantic_cache for p in _semantic_parts(outbound)):
+        if all(_semantic_key(p) in self._semantic_cache for p in _semantic_parts(outbound)):
             return None
         task = asyncio.get_running_loop().create_task(self.semantic(outbound))
         self._ahead.add(task)  # kept until done: its score lands in the cache even if unused
@@ -163,10 +163,10 @@ class ClassifyService:
         parts = _semantic_parts(outbound)
         if not parts:
             return Semantic({c: 0.0 for c in CATEGORIES}, 0.0)
+        keys = [_semantic_key(p) for p in parts]
         results: dict[bytes, SemanticResult] = {}
         missing: dict[bytes, str] = {}
-        for p in parts:
-            key = text_key(p.text) + _SEMANTIC_KEY
+        for p, key in zip(parts, keys, strict=True):
             hit = self._semantic_cache.get(key)
             if hit is not None:
                 results[key] = hit
@@ -182,7 +182,7 @@ class ClassifyService:
                 assert isinstance(res, SemanticResult)
                 self._semantic_cache.put(key, res)
                 results[key] = res
-        scores = [results[text_key(p.text) + _SEMANTIC_KEY] for p in parts]
+        scores = [results[key] for key in keys]
         categories = {c: max(s.categories[c] for s in scores) for c in CATEGORIES}
         asks = [i for i, p in enumerate(parts) if p.role in ("user", "prompt", "input")]
         latest = scores[asks[-1]] if asks else scores[-1]
@@ -215,6 +215,10 @@ class ClassifyService:
 def _semantic_parts(outbound: Outbound) -> list[TextPart]:
     """The texts the semantic signals read: the system prompt and the messages, not seams."""
     return [p for p in outbound.parts if p.junction < 0 and (p.message >= 0 or p.message == SYSTEM_INDEX)]
+
+
+def _semantic_key(part: TextPart) -> bytes:
+    return text_key(part.text) + _SEMANTIC_KEY
 
 
 def _key(part: TextPart) -> bytes:
